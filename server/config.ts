@@ -1,0 +1,30 @@
+// The master's typed configuration. Built in one place (src/cli/config.ts: flags >
+// environment > file > defaults) and passed down; nothing here reads process.env.
+import type { Logger } from 'pino';
+import type { StaticTokens } from './auth/token-store';
+
+export interface MasterConfig {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  /** Anonymous callers get viewer access (trusted networks only). */
+  publicRead: boolean;
+  fsync: 'normal' | 'always';
+  /** Tokens given explicitly; missing ones are read from / created in the data directory. */
+  tokens: Partial<StaticTokens>;
+  version: string;
+  /** Public base URL for links (dashboard, BLOB_URL); defaults to the listening address. */
+  publicUrl?: string;
+  logger?: Logger;
+  /** Called if the database cannot be written; defaults to exiting the process. */
+  onFatal?: (err: unknown) => void;
+}
+
+export const MASTER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './.ourci',
+  publicRead: false,
+  fsync: 'normal',
+} as const;

@@ -1,0 +1,116 @@
+// Composition root of the master: storage, services, RPC and HTTP wired together.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
+import type { MasterConfig } from './config';
+import { SqliteDb } from './db/sqlite-db';
+import { HttpServer, sendJson } from './http/http-server';
+import { Metrics } from './metrics/metrics';
+import { HookHub } from './pubsub/hook-hub';
+import { registerPubSubMethods } from './pubsub/pubsub-handlers';
+import { PubSubService } from './pubsub/pubsub-service';
+import { SqliteQueueStore } from './pubsub/sqlite-queue-store';
+import { registerHttpRpc } from './rpc/http-rpc';
+import { Registry } from './rpc/registry';
+import { registerSysMethods } from './rpc/sys-handlers';
+import { WsTransport } from './rpc/ws-transport';
+
+export interface Master {
+  url: string;
+  port: number;
+  tokens: StaticTokens;
+  tokenFiles: TokenFiles;
+  dataDir: string;
+  log: Logger;
+  db: SqliteDb;
+  pubsub: PubSubService;
+  hooks: HookHub;
+  registry: Registry;
+  http: HttpServer;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function createMaster(config: MasterConfig): Promise<Master> {
+  const log = config.logger ?? pino({ level: 'info' }, pino.destination(2));
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const { tokens, files } = loadOrCreateTokens(dataDir, config.tokens);
+  const tokenStore = new TokenStore(tokens);
+
+  const db = new SqliteDb(join(dataDir, 'ourci.db'), { fsync: config.fsync, onFatal: config.onFatal });
+  const hooks = new HookHub();
+  const pubsub = new PubSubService(new SqliteQueueStore(db), hooks);
+
+  const registry = new Registry({
+    commit: () => db.commit(),
+    onInternalError: (method, err) => log.error({ err, method }, 'internal error in RPC handler'),
+  });
+  const startedAt = Date.now();
+  registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
+  registerPubSubMethods(registry, pubsub);
+
+  const ws = new WsTransport(registry);
+  const metrics = new Metrics(() => pubsub, () => ws.connections);
+  hooks.add({
+    onDelivered: (ev, ms) => {
+      if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
+    },
+    onLeaseExpired: (ev) => metrics.redeliveries.inc({ subscription: ev.subscription }),
+    onDrop: (ev) => metrics.dropped.inc({ subscription: ev.subscription, reason: ev.reason }),
+  });
+
+  const http = new HttpServer({
+    tokens: tokenStore,
+    publicRead: config.publicRead,
+    onError: (err, req) => log.error({ err, url: req.url }, 'internal error in HTTP handler'),
+  });
+  http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
+  registerHttpRpc(http, registry);
+  http.route({
+    methods: ['GET', 'HEAD'],
+    path: /^\/healthz$/,
+    scopes: 'none',
+    handle: ({ res }) => sendJson(res, 200, { ok: true }),
+  });
+  http.route({
+    methods: ['GET'],
+    path: /^\/metrics$/,
+    scopes: ['viewer'],
+    handle: async ({ res }) => {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+    },
+  });
+
+  const port = await http.listen(config.host, config.port);
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  log.info({ url, dataDir }, 'master listening');
+
+  let closed = false;
+  return {
+    url,
+    port,
+    tokens,
+    tokenFiles: files,
+    dataDir,
+    log,
+    db,
+    pubsub,
+    hooks,
+    registry,
+    http,
+    metrics,
+    async close() {
+      if (closed) return;
+      closed = true;
+      pubsub.close();
+      ws.close();
+      await http.close();
+      db.close();
+    },
+  };
+}

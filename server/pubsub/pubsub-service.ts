@@ -1,0 +1,705 @@
+// The Pub/Sub service (DESIGN.md §2): topics, subscriptions, long-poll pull, leases with
+// redelivery, dead letters, expiry and retention. Decisions are made in memory and mirrored
+// to the queue store; callers await `commit()` (the RPC layer does) before replying.
+import { BadRequestError, ConflictError, LeaseLostError, NotFoundError } from '../../src/shared/errors';
+import {
+  ACK_DEADLINE_DEFAULT,
+  MAX_DELIVERY_ATTEMPTS_DEFAULT,
+  RETENTION_DEFAULT_SECONDS,
+  type PubsubMessage,
+  type ReceivedMessage,
+  type SubscriptionInfo,
+} from '../../src/shared/pubsub/methods';
+import { MinHeap } from './min-heap';
+import {
+  newSub,
+  type Delivery,
+  type DropReason,
+  type LeaseEvent,
+  type MessageState,
+  type PubSubHooks,
+  type SubState,
+  type TopicState,
+  type Waiter,
+} from './model';
+import { DeliveryState, type QueueStore } from './queue-store';
+
+export interface SubscriptionSettings {
+  ackDeadlineSeconds?: number;
+  maxDeliveryAttempts?: number;
+  retentionSeconds?: number;
+}
+
+export interface PublishInput {
+  data: unknown;
+  attributes?: Record<string, string>;
+  /** Milliseconds since the epoch. */
+  expireTime?: number;
+}
+
+export interface PullInput {
+  subscriptions: string[];
+  max: number;
+  waitMs: number;
+  signal?: AbortSignal;
+}
+
+const RECENT_ACKS = 100_000;
+const SWEEP_INTERVAL_MS = 30_000;
+
+export class PubSubService {
+  private topics = new Map<string, TopicState>();
+  private subs = new Map<string, SubState>();
+  private subsById = new Map<number, SubState>();
+  private byAckId = new Map<string, Delivery>();
+  /** Acked ackIds, so a repeated ack of the same delivery is idempotent rather than "lost". */
+  private recentAcks = new Map<string, true>();
+  private leases = new MinHeap<Delivery>();
+  private expiries = new MinHeap<MessageState>();
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private leaseTimerAt = Infinity;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private expiryTimerAt = Infinity;
+  private sweepTimer: NodeJS.Timeout;
+  private nextTopicId = 1;
+  private nextSubId = 1;
+  private nextMsgId = 1;
+  private rotate = 0;
+  private readonly ackTag = Math.random().toString(36).slice(2, 6);
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly hooks: PubSubHooks = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.load();
+    this.sweepTimer = setInterval(() => this.sweepRetention(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Resolves when every change made so far is durable. */
+  commit(): Promise<void> {
+    return this.store.commit();
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    for (const sub of this.subs.values()) {
+      for (const w of sub.waiters.splice(0)) this.finishWaiter(w, []);
+    }
+  }
+
+  // ---- topics and subscriptions -------------------------------------------------------
+
+  createTopic(name: string): { topic: TopicState; created: boolean } {
+    const existing = this.topics.get(name);
+    if (existing) return { topic: existing, created: false };
+    const topic: TopicState = { id: this.nextTopicId++, name, createdAt: this.now(), subs: new Set() };
+    this.topics.set(name, topic);
+    this.store.insertTopic({ id: topic.id, name, createdAt: topic.createdAt });
+    if (!this.subs.has(name)) this.addSub(name, topic, {});
+    return { topic, created: true };
+  }
+
+  deleteTopic(name: string): boolean {
+    const topic = this.topics.get(name);
+    if (!topic) return false;
+    for (const sub of [...topic.subs]) this.deleteSubscription(sub.name);
+    this.topics.delete(name);
+    this.store.deleteTopic(topic.id);
+    return true;
+  }
+
+  createSubscription(name: string, topicName: string, s: SubscriptionSettings): { sub: SubState; created: boolean } {
+    const existing = this.subs.get(name);
+    if (existing) {
+      const same =
+        existing.topic.name === topicName &&
+        (s.ackDeadlineSeconds === undefined || s.ackDeadlineSeconds === existing.ackDeadlineSeconds) &&
+        (s.maxDeliveryAttempts === undefined || s.maxDeliveryAttempts === existing.maxDeliveryAttempts) &&
+        (s.retentionSeconds === undefined || s.retentionSeconds === existing.retentionSeconds);
+      if (!same) throw new ConflictError(`subscription ${name} already exists with other settings`);
+      return { sub: existing, created: false };
+    }
+    const topic = this.createTopic(topicName).topic;
+    // createTopic may have just made the default subscription under this very name.
+    const made = this.subs.get(name);
+    if (made) {
+      this.updateSubscription(name, s);
+      return { sub: made, created: true };
+    }
+    return { sub: this.addSub(name, topic, s), created: true };
+  }
+
+  updateSubscription(name: string, s: SubscriptionSettings): SubState {
+    const sub = this.requireSub(name);
+    if (s.ackDeadlineSeconds !== undefined) sub.ackDeadlineSeconds = s.ackDeadlineSeconds;
+    if (s.maxDeliveryAttempts !== undefined) sub.maxDeliveryAttempts = s.maxDeliveryAttempts;
+    if (s.retentionSeconds !== undefined) sub.retentionSeconds = s.retentionSeconds;
+    this.persistSub(sub);
+    return sub;
+  }
+
+  deleteSubscription(name: string): boolean {
+    const sub = this.subs.get(name);
+    if (!sub) return false;
+    for (const d of sub.deliveries.values()) {
+      if (d.ackId) this.byAckId.delete(d.ackId);
+      d.state = -1;
+      this.unref(d.msg);
+    }
+    for (const w of sub.waiters.splice(0)) this.finishWaiter(w, []);
+    sub.topic.subs.delete(sub);
+    this.subs.delete(name);
+    this.subsById.delete(sub.id);
+    this.store.deleteSubscription(sub.id);
+    return true;
+  }
+
+  /** The subscription, creating the topic of the same name (and so it) on first use. */
+  subscriptionOrDefault(name: string): SubState {
+    return this.subs.get(name) ?? (this.createTopic(name), this.subs.get(name)!);
+  }
+
+  getSubscription(name: string): SubState | undefined {
+    return this.subs.get(name);
+  }
+
+  listTopics(): Array<{ name: string; subscriptions: string[]; createdAt: string }> {
+    return [...this.topics.values()].map((t) => ({
+      name: t.name,
+      subscriptions: [...t.subs].map((s) => s.name),
+      createdAt: new Date(t.createdAt).toISOString(),
+    }));
+  }
+
+  listSubscriptions(topic?: string): SubscriptionInfo[] {
+    const subs = [...this.subs.values()].filter((s) => topic === undefined || s.topic.name === topic);
+    return subs.map((s) => this.describe(s));
+  }
+
+  describe(sub: SubState): SubscriptionInfo {
+    return {
+      name: sub.name,
+      topic: sub.topic.name,
+      ackDeadlineSeconds: sub.ackDeadlineSeconds,
+      maxDeliveryAttempts: sub.maxDeliveryAttempts,
+      retentionSeconds: sub.retentionSeconds,
+      backlog: sub.readyCount,
+      inFlight: sub.leasedCount,
+      deadLettered: sub.deadCount,
+      oldestUnackedAgeSeconds: this.oldestUnackedAge(sub),
+      waitingPullers: sub.waiters.length,
+    };
+  }
+
+  // ---- publish ---------------------------------------------------------------------------
+
+  publish(topicName: string, messages: PublishInput[]): string[] {
+    const topic = this.createTopic(topicName).topic;
+    const now = this.now();
+    const ids: string[] = [];
+    for (const m of messages) {
+      const msg: MessageState = {
+        id: this.nextMsgId++,
+        topic,
+        data: m.data === undefined ? null : m.data,
+        attributes: m.attributes ?? {},
+        publishTime: now,
+        expireTime: m.expireTime ?? null,
+        refs: 0,
+      };
+      this.store.insertMessage({
+        id: msg.id,
+        topicId: topic.id,
+        data: JSON.stringify(msg.data),
+        attributes: msg.attributes,
+        publishTime: now,
+        expireTime: msg.expireTime,
+      });
+      for (const sub of topic.subs) {
+        const d: Delivery = { sub, msg, state: DeliveryState.Ready, attempts: 0, seq: 0, ackId: null, deadline: 0, deadAt: 0 };
+        msg.refs++;
+        sub.deliveries.set(msg.id, d);
+        sub.ready.push(d);
+        sub.readyCount++;
+        this.persistDelivery(d);
+      }
+      if (msg.refs === 0) this.store.deleteMessage(msg.id);
+      else if (msg.expireTime !== null) this.scheduleExpiry(msg);
+      ids.push(String(msg.id));
+    }
+    for (const sub of topic.subs) this.serveWaiters(sub);
+    return ids;
+  }
+
+  // ---- pull, ack, lease ------------------------------------------------------------------
+
+  /** Leases up to `max` messages, waiting up to `waitMs` for the first one. */
+  pull(input: PullInput): Promise<ReceivedMessage[]> | ReceivedMessage[] {
+    const subs = input.subscriptions.map((n) => this.subscriptionOrDefault(n));
+    const got = this.takeFrom(subs, input.max);
+    if (got.length > 0 || input.waitMs <= 0 || input.signal?.aborted) return got.map((d) => this.received(d));
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        subs,
+        max: input.max,
+        done: false,
+        resolve: (ds) => resolve(ds.map((d) => this.received(d))),
+      };
+      const timer = setTimeout(() => this.finishWaiter(waiter, []), input.waitMs);
+      const onAbort = (): void => this.finishWaiter(waiter, []);
+      input.signal?.addEventListener('abort', onAbort, { once: true });
+      const resolveOnce = waiter.resolve;
+      waiter.resolve = (ds) => {
+        clearTimeout(timer);
+        input.signal?.removeEventListener('abort', onAbort);
+        resolveOnce(ds);
+      };
+      for (const sub of subs) sub.waiters.push(waiter);
+    });
+  }
+
+  /**
+   * Acknowledges deliveries. Strict mode (PubSub.Acknowledge) checks every ackId first and
+   * changes nothing if one is stale; lenient mode (Pull's piggy-back) acks what it can and
+   * returns the rest.
+   */
+  acknowledge(subscription: string | undefined, ackIds: string[], strict = true): { acked: number; lost: string[] } {
+    const found: Delivery[] = [];
+    const lost: string[] = [];
+    for (const ackId of ackIds) {
+      const d = this.byAckId.get(ackId);
+      if (d && subscription !== undefined && d.sub.name !== subscription) {
+        throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);
+      }
+      if (d) found.push(d);
+      else if (!this.recentAcks.has(ackId)) lost.push(ackId);
+    }
+    if (strict && lost.length > 0) throw new LeaseLostError({ ackIds: lost });
+    for (const d of found) this.ackDelivery(d);
+    return { acked: found.length, lost };
+  }
+
+  /** Extends leases (seconds from now), or releases them with 0. Stale ackIds fail the call. */
+  modifyAckDeadline(subscription: string, ackIds: string[], seconds: number): { modified: number; cancelled: string[] } {
+    const found: Delivery[] = [];
+    const lost: string[] = [];
+    for (const ackId of ackIds) {
+      const d = this.byAckId.get(ackId);
+      if (d && d.sub.name !== subscription) {
+        throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);
+      }
+      if (d) found.push(d);
+      else lost.push(ackId);
+    }
+    if (lost.length > 0) throw new LeaseLostError({ ackIds: lost });
+    const cancelled: string[] = [];
+    for (const d of found) {
+      if (seconds === 0) {
+        this.release(d, false);
+        continue;
+      }
+      if (this.hooks.isCancelled?.(this.leaseEvent(d))) cancelled.push(d.ackId!);
+      d.deadline = this.now() + seconds * 1000;
+      this.persistDelivery(d);
+      this.scheduleLease(d);
+    }
+    return { modified: found.length, cancelled };
+  }
+
+  /** The current delivery behind an ackId, or 409 if it is stale. */
+  leaseOf(ackId: string): Delivery {
+    const d = this.byAckId.get(ackId);
+    if (!d) throw new LeaseLostError({ ackId });
+    return d;
+  }
+
+  leaseEvent(d: Delivery): LeaseEvent {
+    return {
+      subscription: d.sub.name,
+      messageId: String(d.msg.id),
+      ackId: d.ackId ?? '',
+      data: d.msg.data,
+      attributes: d.msg.attributes,
+      deliveryAttempt: d.attempts,
+    };
+  }
+
+  // ---- dead letters ------------------------------------------------------------------------
+
+  deadLetters(subscription: string, limit: number): Array<PubsubMessage & { deliveryAttempt: number; deadLetteredAt: string }> {
+    const sub = this.requireSub(subscription);
+    const out = [];
+    for (const d of sub.deliveries.values()) {
+      if (d.state !== DeliveryState.Dead) continue;
+      out.push({ ...this.formatMessage(d.msg), deliveryAttempt: d.attempts, deadLetteredAt: new Date(d.deadAt).toISOString() });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  requeue(subscription: string, messageIds: string[]): number {
+    const sub = this.requireSub(subscription);
+    let n = 0;
+    for (const id of messageIds) {
+      const d = sub.deliveries.get(Number(id));
+      if (!d || d.state !== DeliveryState.Dead) continue;
+      d.state = DeliveryState.Ready;
+      d.attempts = 0;
+      d.deadAt = 0;
+      sub.deadCount--;
+      sub.readyCount++;
+      sub.ready.push(d);
+      this.persistDelivery(d);
+      n++;
+    }
+    this.serveWaiters(sub);
+    return n;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private addSub(name: string, topic: TopicState, s: SubscriptionSettings): SubState {
+    const sub = newSub(
+      this.nextSubId++,
+      name,
+      topic,
+      {
+        ackDeadlineSeconds: s.ackDeadlineSeconds ?? ACK_DEADLINE_DEFAULT,
+        maxDeliveryAttempts: s.maxDeliveryAttempts ?? MAX_DELIVERY_ATTEMPTS_DEFAULT,
+        retentionSeconds: s.retentionSeconds ?? RETENTION_DEFAULT_SECONDS,
+      },
+      this.now(),
+    );
+    topic.subs.add(sub);
+    this.subs.set(name, sub);
+    this.subsById.set(sub.id, sub);
+    this.persistSub(sub);
+    return sub;
+  }
+
+  private requireSub(name: string): SubState {
+    const sub = this.subs.get(name);
+    if (!sub) throw new NotFoundError(`no subscription named ${name}`);
+    return sub;
+  }
+
+  private takeFrom(subs: SubState[], max: number): Delivery[] {
+    const out: Delivery[] = [];
+    const start = this.rotate++ % subs.length;
+    for (let i = 0; i < subs.length && out.length < max; i++) {
+      this.takeInto(subs[(start + i) % subs.length]!, max, out);
+    }
+    return out;
+  }
+
+  private takeInto(sub: SubState, max: number, out: Delivery[]): void {
+    const now = this.now();
+    while (out.length < max && sub.readyCount > 0) {
+      const d = sub.ready.shift();
+      if (!d) break;
+      if (d.state !== DeliveryState.Ready) continue; // gone or re-queued elsewhere
+      sub.readyCount--;
+      if (d.msg.expireTime !== null && d.msg.expireTime <= now) {
+        this.drop(d, 'expired');
+        continue;
+      }
+      this.lease(d, now);
+      out.push(d);
+    }
+  }
+
+  private lease(d: Delivery, now: number): void {
+    d.state = DeliveryState.Leased;
+    d.attempts++;
+    d.seq++;
+    d.ackId = `${d.sub.id}.${d.msg.id}.${d.seq}.${this.ackTag}`;
+    d.deadline = now + d.sub.ackDeadlineSeconds * 1000;
+    d.sub.leasedCount++;
+    this.byAckId.set(d.ackId, d);
+    this.persistDelivery(d);
+    this.scheduleLease(d);
+    this.hooks.onDelivered?.(this.leaseEvent(d), d.attempts === 1 ? now - d.msg.publishTime : -1);
+  }
+
+  private ackDelivery(d: Delivery): void {
+    this.forgetLease(d);
+    this.recentAcks.set(d.ackId!, true);
+    if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value!);
+    this.remove(d);
+  }
+
+  /** Ends a lease without ack: back to the queue, or dead-lettered when the budget is spent. */
+  private release(d: Delivery, expired: boolean): void {
+    const ev = this.leaseEvent(d);
+    this.forgetLease(d);
+    if (expired) this.hooks.onLeaseExpired?.(ev);
+    if (d.state === -1) return; // a hook may have finished it
+    if (d.msg.expireTime !== null && d.msg.expireTime <= this.now()) return this.drop(d, 'expired');
+    if (d.attempts >= d.sub.maxDeliveryAttempts) {
+      d.state = DeliveryState.Dead;
+      d.deadAt = this.now();
+      d.sub.deadCount++;
+      this.persistDelivery(d);
+      this.hooks.onDrop?.({ ...this.dropBase(d), reason: 'dead-letter' });
+      return;
+    }
+    d.state = DeliveryState.Ready;
+    d.sub.readyCount++;
+    d.sub.ready.unshift(d);
+    this.persistDelivery(d);
+    this.serveWaiters(d.sub);
+  }
+
+  private forgetLease(d: Delivery): void {
+    if (d.state === DeliveryState.Leased) d.sub.leasedCount--;
+    if (d.ackId) this.byAckId.delete(d.ackId);
+  }
+
+  private drop(d: Delivery, reason: DropReason): void {
+    const base = this.dropBase(d);
+    this.remove(d);
+    this.hooks.onDrop?.({ ...base, reason });
+  }
+
+  private dropBase(d: Delivery): Omit<import('./model').DropEvent, 'reason'> {
+    return {
+      subscription: d.sub.name,
+      messageId: String(d.msg.id),
+      data: d.msg.data,
+      attributes: d.msg.attributes,
+      deliveryAttempt: d.attempts,
+    };
+  }
+
+  /** Removes a delivery for good (acked or dropped). Counters must already exclude it. */
+  private remove(d: Delivery): void {
+    if (d.state === DeliveryState.Dead) d.sub.deadCount--;
+    d.state = -1;
+    d.sub.deliveries.delete(d.msg.id);
+    this.store.deleteDelivery(d.sub.id, d.msg.id);
+    this.unref(d.msg);
+  }
+
+  private unref(msg: MessageState): void {
+    if (--msg.refs === 0) this.store.deleteMessage(msg.id);
+  }
+
+  private serveWaiters(sub: SubState): void {
+    while (sub.readyCount > 0 && sub.waiters.length > 0) {
+      const w = sub.waiters[0]!;
+      const got: Delivery[] = [];
+      this.takeInto(sub, w.max, got);
+      if (got.length === 0) break;
+      this.finishWaiter(w, got);
+    }
+  }
+
+  private finishWaiter(w: Waiter, got: Delivery[]): void {
+    if (w.done) return;
+    w.done = true;
+    for (const s of w.subs) {
+      const i = s.waiters.indexOf(w);
+      if (i >= 0) s.waiters.splice(i, 1);
+    }
+    w.resolve(got);
+  }
+
+  private received(d: Delivery): ReceivedMessage {
+    return { ackId: d.ackId!, subscription: d.sub.name, deliveryAttempt: d.attempts, message: this.formatMessage(d.msg) };
+  }
+
+  private formatMessage(m: MessageState): PubsubMessage {
+    const out: PubsubMessage = {
+      messageId: String(m.id),
+      data: m.data,
+      attributes: m.attributes,
+      publishTime: new Date(m.publishTime).toISOString(),
+    };
+    if (m.expireTime !== null) out.expireTime = new Date(m.expireTime).toISOString();
+    return out;
+  }
+
+  private scheduleLease(d: Delivery): void {
+    this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
+    if (d.deadline < this.leaseTimerAt) this.armLeaseTimer();
+  }
+
+  private armLeaseTimer(): void {
+    if (this.leaseTimer) clearTimeout(this.leaseTimer);
+    const top = this.leases.peek();
+    if (!top) {
+      this.leaseTimer = null;
+      this.leaseTimerAt = Infinity;
+      return;
+    }
+    this.leaseTimerAt = top.at;
+    this.leaseTimer = setTimeout(() => this.expireLeases(), Math.max(0, top.at - this.now()));
+    this.leaseTimer.unref();
+  }
+
+  private expireLeases(): void {
+    const now = this.now();
+    for (let top = this.leases.peek(); top && top.at <= now; top = this.leases.peek()) {
+      this.leases.pop();
+      const d = top.item;
+      if (d.state !== DeliveryState.Leased || d.seq !== top.stamp || d.deadline !== top.at) continue;
+      this.release(d, true);
+    }
+    this.armLeaseTimer();
+  }
+
+  private scheduleExpiry(msg: MessageState): void {
+    this.expiries.push({ at: msg.expireTime!, item: msg, stamp: 0 });
+    if (msg.expireTime! < this.expiryTimerAt) {
+      if (this.expiryTimer) clearTimeout(this.expiryTimer);
+      this.expiryTimerAt = msg.expireTime!;
+      this.expiryTimer = setTimeout(() => this.expireMessages(), Math.max(0, msg.expireTime! - this.now()));
+      this.expiryTimer.unref();
+    }
+  }
+
+  /** Drops expired messages still waiting in backlogs; leased ones are dropped when released. */
+  private expireMessages(): void {
+    const now = this.now();
+    this.expiryTimer = null;
+    this.expiryTimerAt = Infinity;
+    for (let top = this.expiries.peek(); top && top.at <= now; top = this.expiries.peek()) {
+      this.expiries.pop();
+      const msg = top.item;
+      for (const sub of msg.topic.subs) {
+        const d = sub.deliveries.get(msg.id);
+        if (d && d.state === DeliveryState.Ready) {
+          sub.readyCount--;
+          this.drop(d, 'expired');
+        }
+      }
+    }
+    const next = this.expiries.peek();
+    if (next) {
+      this.expiries.pop();
+      this.scheduleExpiry(next.item);
+    }
+  }
+
+  private sweepRetention(): void {
+    const now = this.now();
+    for (const sub of this.subs.values()) {
+      const cutoff = now - sub.retentionSeconds * 1000;
+      for (const d of sub.deliveries.values()) {
+        if (d.msg.publishTime >= cutoff) break; // publish order: the rest is newer
+        if (d.state === DeliveryState.Ready) {
+          sub.readyCount--;
+          this.drop(d, 'retention');
+        } else if (d.state === DeliveryState.Dead) {
+          this.drop(d, 'retention');
+        }
+      }
+    }
+  }
+
+  private oldestUnackedAge(sub: SubState): number {
+    for (const d of sub.deliveries.values()) {
+      if (d.state === DeliveryState.Ready || d.state === DeliveryState.Leased) {
+        return Math.max(0, (this.now() - d.msg.publishTime) / 1000);
+      }
+    }
+    return 0;
+  }
+
+  private persistSub(sub: SubState): void {
+    this.store.upsertSubscription({
+      id: sub.id,
+      name: sub.name,
+      topicId: sub.topic.id,
+      ackDeadlineSeconds: sub.ackDeadlineSeconds,
+      maxDeliveryAttempts: sub.maxDeliveryAttempts,
+      retentionSeconds: sub.retentionSeconds,
+      createdAt: sub.createdAt,
+    });
+  }
+
+  private persistDelivery(d: Delivery): void {
+    this.store.putDelivery({
+      subId: d.sub.id,
+      msgId: d.msg.id,
+      state: d.state as DeliveryState,
+      attempts: d.attempts,
+      seq: d.seq,
+      ackId: d.state === DeliveryState.Leased ? d.ackId : null,
+      deadline: d.state === DeliveryState.Leased ? d.deadline : null,
+      deadAt: d.state === DeliveryState.Dead ? d.deadAt : null,
+    });
+  }
+
+  private load(): void {
+    const snap = this.store.load();
+    const topicsById = new Map<number, TopicState>();
+    for (const t of snap.topics) {
+      const topic: TopicState = { id: t.id, name: t.name, createdAt: t.createdAt, subs: new Set() };
+      this.topics.set(t.name, topic);
+      topicsById.set(t.id, topic);
+      this.nextTopicId = Math.max(this.nextTopicId, t.id + 1);
+    }
+    for (const s of snap.subscriptions) {
+      const topic = topicsById.get(s.topicId);
+      if (!topic) continue;
+      const sub = newSub(s.id, s.name, topic, s, s.createdAt);
+      topic.subs.add(sub);
+      this.subs.set(s.name, sub);
+      this.subsById.set(s.id, sub);
+      this.nextSubId = Math.max(this.nextSubId, s.id + 1);
+    }
+    const msgs = new Map<number, MessageState>();
+    for (const m of snap.messages) {
+      this.nextMsgId = Math.max(this.nextMsgId, m.id + 1);
+      const topic = topicsById.get(m.topicId);
+      if (!topic) continue;
+      msgs.set(m.id, {
+        id: m.id,
+        topic,
+        data: JSON.parse(m.data),
+        attributes: m.attributes,
+        publishTime: m.publishTime,
+        expireTime: m.expireTime,
+        refs: 0,
+      });
+    }
+    for (const r of snap.deliveries) {
+      const sub = this.subsById.get(r.subId);
+      const msg = msgs.get(r.msgId);
+      if (!sub || !msg) continue;
+      const d: Delivery = {
+        sub,
+        msg,
+        state: r.state,
+        attempts: r.attempts,
+        seq: r.seq,
+        ackId: r.ackId,
+        deadline: r.deadline ?? 0,
+        deadAt: r.deadAt ?? 0,
+      };
+      msg.refs++;
+      sub.deliveries.set(msg.id, d);
+      if (r.state === DeliveryState.Ready) {
+        sub.ready.push(d);
+        sub.readyCount++;
+      } else if (r.state === DeliveryState.Leased && r.ackId) {
+        sub.leasedCount++;
+        this.byAckId.set(r.ackId, d);
+        this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
+      } else if (r.state === DeliveryState.Dead) {
+        sub.deadCount++;
+      }
+    }
+    // Deliveries were read per subscription in message order, which keeps `deliveries` in publish order.
+    for (const msg of msgs.values()) {
+      if (msg.refs === 0) this.store.deleteMessage(msg.id);
+      else if (msg.expireTime !== null) this.scheduleExpiry(msg);
+    }
+    this.armLeaseTimer();
+  }
+}

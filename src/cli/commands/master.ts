@@ -1,0 +1,67 @@
+// `ourci master`: the headless master on the CI host.
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createMaster } from '../../../server/index';
+import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
+import type { CliContext } from '../context';
+
+export function registerMaster(program: Command, ctx: CliContext): void {
+  program
+    .command('master')
+    .description('run the master: Pub/Sub, jobs, logs, blobs, GitHub, metrics and the dashboard')
+    .option('--port <port>', `port to listen on, 0 for any free one (env OURCI_PORT, default ${DEFAULT_PORT})`)
+    .option('--host <host>', 'address to listen on (env OURCI_HOST, default 127.0.0.1)')
+    .option('--data <dir>', 'data directory: database, logs, blobs, tokens (env OURCI_DATA, default ./.ourci)')
+    .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
+    .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
+    .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .addHelpText(
+      'after',
+      '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
+        'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
+        'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
+    )
+    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
+      await runMaster(ctx, cmd, o);
+    });
+}
+
+export async function runMaster(
+  ctx: CliContext,
+  cmd: Command,
+  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const file = ctx.fileConfig(cmd);
+  const env = ctx.env;
+  if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
+  if (o.fsync !== 'normal' && o.fsync !== 'always') throw new Error('--fsync must be normal or always');
+  const dataDir = dataDirOf(o.data, env, file);
+  const master = await createMaster({
+    host: o.host ?? env.OURCI_HOST ?? file.host ?? '127.0.0.1',
+    port: parsePort(o.port, '--port') ?? parsePort(env.OURCI_PORT, 'OURCI_PORT') ?? parsePort(file.port, 'port') ?? DEFAULT_PORT,
+    dataDir,
+    publicRead: Boolean(o.publicRead),
+    fsync: o.fsync,
+    tokens: {
+      admin: env.OURCI_ADMIN_TOKEN ?? file.adminToken,
+      agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
+    },
+    version: ctx.version,
+  });
+  const record = join(master.dataDir, 'master.json');
+  writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');
+  process.stdout.write(`listening on ${master.url}\n`);
+  process.stdout.write(`tokens: admin ${master.tokenFiles.admin}, agent ${master.tokenFiles.agent}, viewer ${master.tokenFiles.viewer}\n`);
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    rmSync(record, { force: true });
+    await master.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  return master;
+}

@@ -1,0 +1,54 @@
+// What every subcommand gets: the environment snapshot, the config file, and helpers to
+// reach the master.
+import type { Command } from 'commander';
+import { connectMaster, type MasterClient } from '../client/master-client';
+import { UnauthorizedError } from '../shared/errors';
+import { clientTarget, loadFileConfig, type Env, type FileConfig } from './config';
+
+export interface CliContext {
+  env: Env;
+  version: string;
+  fileConfig(cmd: Command): FileConfig;
+  /** URL and token from --url/--token, environment, config, or the local master's record. */
+  target(cmd: Command): { url: string; token: string };
+  /** A connected client; closes with the process. */
+  client(cmd: Command, name?: string): Promise<MasterClient>;
+}
+
+export function makeContext(env: Env, version: string): CliContext {
+  const ctx: CliContext = {
+    env,
+    version,
+    fileConfig(cmd) {
+      return loadFileConfig(env, cmd.optsWithGlobals().config as string | undefined).config;
+    },
+    target(cmd) {
+      const o = cmd.optsWithGlobals() as { url?: string; token?: string };
+      const t = clientTarget(o, env, ctx.fileConfig(cmd));
+      if (!t.token) throw new UnauthorizedError('no token: pass --token or set OURCI_TOKEN');
+      return { url: t.url, token: t.token };
+    },
+    async client(cmd, name) {
+      const t = ctx.target(cmd);
+      const c = connectMaster(t.url, t.token, { name: name ?? 'ourci-cli', minBackoffMs: 250, maxBackoffMs: 5000 });
+      try {
+        await c.ready(10_000);
+      } catch (err) {
+        c.close();
+        throw err instanceof UnauthorizedError ? err : new Error(`cannot reach the master at ${t.url} (is it running? set OURCI_URL or --url)`);
+      }
+      return c;
+    },
+  };
+  return ctx;
+}
+
+/** Parses a duration like 90, 90s, 15m, 1h into seconds. */
+export function parseDuration(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new Error(`not a duration: ${v} (use e.g. 90s, 15m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[unit]!;
+  return n * mult;
+}

@@ -1,0 +1,36 @@
+// Human output by default, JSON with --json; errors end the command with one clear line.
+import { OurciError } from '../shared/errors';
+
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export function print(opts: OutputOptions, value: unknown, human: () => string): void {
+  process.stdout.write(opts.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+}
+
+/** Formats rows as aligned columns. */
+export function table(headers: string[], rows: Array<Array<string | number | undefined>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+export function errorLine(err: unknown): string {
+  if (err instanceof OurciError) {
+    const hint =
+      err.code === 401
+        ? ' (set OURCI_TOKEN or --token; `ourci master` prints where its tokens are)'
+        : err.code === 503 && /reach|connect/.test(err.message)
+          ? ' (is the master running? set OURCI_URL or --url)'
+          : '';
+    return `ourci: error: ${err.message}${hint}`;
+  }
+  if (err instanceof Error) return `ourci: error: ${err.message}`;
+  return `ourci: error: ${String(err)}`;
+}
+
+export function fail(err: unknown): never {
+  process.stderr.write(`${errorLine(err)}\n`);
+  process.exit(err instanceof OurciError && err.code === 400 ? 2 : 1);
+}

@@ -1,0 +1,54 @@
+// Connects the transport-agnostic RpcClient to the master's WebSocket with the `ws` package.
+import WebSocket from 'ws';
+import { ForbiddenError, UnauthorizedError } from '../shared/errors';
+import type { MethodName, Params, Result } from '../shared/rpc/catalog';
+import { RpcClient, type RpcClientOptions } from '../shared/rpc/rpc-client';
+
+export type MasterApi = { [K in MethodName]: { params: Params<K>; result: Result<K> } };
+export type MasterClient = RpcClient<MasterApi>;
+
+export interface ConnectOptions extends Omit<RpcClientOptions, 'connect'> {
+  /** Client name sent as the `User-Agent`, shown in Agent.List. */
+  name?: string;
+}
+
+export function wsUrlOf(baseUrl: string): string {
+  const u = new URL(baseUrl);
+  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+  u.pathname = `${u.pathname.replace(/\/$/, '')}/rpc`;
+  return u.toString();
+}
+
+export function connectMaster(baseUrl: string, token: string, opts: ConnectOptions = {}): MasterClient {
+  const url = wsUrlOf(baseUrl);
+  return new RpcClient<MasterApi>({
+    ...opts,
+    connect: (events) => {
+      const ws = new WebSocket(url, ['ourci'], {
+        headers: { authorization: `Bearer ${token}`, 'user-agent': opts.name ?? 'ourci-client' },
+        maxPayload: 4 * 1024 * 1024,
+        perMessageDeflate: false,
+        handshakeTimeout: 10_000,
+      });
+      ws.on('open', () => events.open());
+      ws.on('message', (data) => events.message(data.toString()));
+      ws.on('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        const fatal =
+          status === 401
+            ? new UnauthorizedError('the master refused the token (401)')
+            : status === 403
+              ? new ForbiddenError('the master refused the token (403)')
+              : undefined;
+        events.close(`HTTP ${status}`, fatal);
+        ws.terminate();
+      });
+      ws.on('error', (err) => events.close(err.message));
+      ws.on('close', (code) => events.close(`closed (${code})`));
+      return {
+        send: (text) => ws.send(text),
+        close: () => ws.close(),
+      };
+    },
+  });
+}
