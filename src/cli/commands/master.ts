@@ -3,6 +3,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createMaster, type Master } from '../../../server/index';
+import { DEFAULT_FANOUT_CAP } from '../../shared/jobs/model';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
 import type { CliContext } from '../context';
 
@@ -16,27 +17,38 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--max-tasks-per-job <n>', `fan-out cap: tasks one job may have at most (default ${DEFAULT_FANOUT_CAP})`)
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
         'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
         'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
     )
-    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
+    .action(async (o: MasterFlags, cmd: Command) => {
       await runMaster(ctx, cmd, o);
     });
 }
 
-export async function runMaster(
-  ctx: CliContext,
-  cmd: Command,
-  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
-): Promise<Master> {
+interface MasterFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  publicRead?: boolean;
+  fsync: string;
+  maxTasksPerJob?: string;
+}
+
+export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
   if (o.fsync !== 'normal' && o.fsync !== 'always') throw new Error('--fsync must be normal or always');
   const dataDir = dataDirOf(o.data, env, file);
+  const fanoutCap = o.maxTasksPerJob === undefined ? undefined : Number(o.maxTasksPerJob);
+  if (fanoutCap !== undefined && (!Number.isSafeInteger(fanoutCap) || fanoutCap < 1)) {
+    throw new Error(`--max-tasks-per-job must be a positive integer, got ${o.maxTasksPerJob}`);
+  }
   const master = await createMaster({
     host: o.host ?? env.OURCI_HOST ?? file.host ?? '127.0.0.1',
     port: parsePort(o.port, '--port') ?? parsePort(env.OURCI_PORT, 'OURCI_PORT') ?? parsePort(file.port, 'port') ?? DEFAULT_PORT,
@@ -48,6 +60,7 @@ export async function runMaster(
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    fanoutCap,
   });
   const record = join(master.dataDir, 'master.json');
   writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');
