@@ -53,8 +53,9 @@ export async function startNoopFleet(o: { url: string; token: string; topic: str
 }
 
 /** A real `ourci agent` process on `topic`; resolves once it has announced itself. */
-export async function startCliAgent(o: { url: string; token: string; topic: string; name: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/ourci'), 'agent', '-t', o.topic, '--name', o.name], {
+export async function startCliAgent(o: { url: string; token: string; topic: string; name: string; cpuProfDir?: string }): Promise<ChildProcess> {
+  const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
+  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/ourci'), 'agent', '-t', o.topic, '--name', o.name], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...cleanEnv(), OURCI_URL: o.url, OURCI_AGENT_TOKEN: o.token },
   });

@@ -117,7 +117,7 @@ for (let run = 1; run <= RUNS; run++) {
   }
   if (only.has('ingest')) {
     const r = await withMaster(async (m, admin, _agent, children) => {
-      children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/log', name: 'bench-log' }));
+      children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/log', name: 'bench-log', cpuProfDir: profDir }));
       return ingest(m, admin, { topic: 'bench/log', bytes: LOG_BYTES, tmp, run });
     });
     ingests.push(r);
@@ -128,7 +128,7 @@ for (let run = 1; run <= RUNS; run++) {
       const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, cpuProfDir: profDir });
       try {
         for (let i = 0; i < WRITERS; i++) {
-          children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}` }));
+          children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}`, cpuProfDir: profDir }));
         }
         const phase = (): Promise<FanOutResult> => fanOut(m, fleet, admin, agent, { tasks: INTERFERENCE, topic: 'bench/noop', window: WINDOW, backlog: BACKLOG });
         await phase(); // warm-up

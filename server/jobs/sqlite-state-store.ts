@@ -30,6 +30,33 @@ const MIGRATIONS = [
 
 type Raw = Record<string, unknown>;
 
+const JOB_COLUMNS = [
+  'id', 'status', 'finished', 'trigger', 'title', 'repo', 'sha', 'ref', 'pr', 'root_task', 'tasks_total', 'tasks_done',
+  'tasks_failed', 'first_failed_task', 'retry_of', 'created_at', 'finished_at', 'cancel_reason', 'env', 'root',
+];
+const TASK_COLUMNS = [
+  'id', 'job', 'parent', 'name', 'topic', 'args', 'env', 'image', 'timeout_s', 'status', 'attempts', 'exit_code', 'reason',
+  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id',
+];
+const ATTEMPT_COLUMNS = [
+  'task', 'attempt', 'status', 'agent', 'board', 'ack_id', 'subscription', 'token_hash', 'exit_code', 'reason', 'started_at',
+  'finished_at', 'log_bytes',
+];
+const updateAll = (columns: string[], keep: string[]): string =>
+  columns.filter((c) => !keep.includes(c)).map((c) => `${c} = excluded.${c}`).join(', ');
+
+/**
+ * JSON of values that never change once a row exists (a task's args and env, a job's env and
+ * root), serialised once rather than on every status change. Keyed by the value itself, so a
+ * field given a new object is serialised again; nothing mutates these in place.
+ */
+const jsonCache = new WeakMap<object, string>();
+function frozenJson(v: object): string {
+  let s = jsonCache.get(v);
+  if (s === undefined) jsonCache.set(v, (s = JSON.stringify(v)));
+  return s;
+}
+
 const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : (v as number));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
@@ -101,25 +128,106 @@ function attemptFrom(r: Raw): AttemptRow {
   };
 }
 
+function jobParams(j: JobRow): Record<string, unknown> {
+  return {
+    id: j.id,
+    status: j.status,
+    finished: j.finished ? 1 : 0,
+    trigger: j.trigger,
+    title: j.title,
+    repo: j.repo,
+    sha: j.sha,
+    ref: j.ref,
+    pr: j.pr,
+    root_task: j.rootTask,
+    tasks_total: j.tasksTotal,
+    tasks_done: j.tasksDone,
+    tasks_failed: j.tasksFailed,
+    first_failed_task: j.firstFailedTask,
+    retry_of: j.retryOf,
+    created_at: j.createdAt,
+    finished_at: j.finishedAt,
+    cancel_reason: j.cancelReason,
+    env: frozenJson(j.env),
+    root: frozenJson(j.root),
+  };
+}
+
+function taskParams(t: TaskRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    job: t.job,
+    parent: t.parent,
+    name: t.name,
+    topic: t.topic,
+    args: frozenJson(t.args),
+    env: frozenJson(t.env),
+    image: t.image,
+    timeout_s: t.timeoutSeconds,
+    status: t.status,
+    attempts: t.attempts,
+    exit_code: t.exitCode,
+    reason: t.reason,
+    agent: t.agent,
+    board: t.board,
+    created_at: t.createdAt,
+    started_at: t.startedAt,
+    finished_at: t.finishedAt,
+    message_id: t.messageId,
+  };
+}
+
+function attemptParams(a: AttemptRow): Record<string, unknown> {
+  return {
+    task: a.task,
+    attempt: a.attempt,
+    status: a.status,
+    agent: a.agent,
+    board: a.board,
+    ack_id: a.ackId,
+    subscription: a.subscription,
+    token_hash: a.tokenHash,
+    exit_code: a.exitCode,
+    reason: a.reason,
+    started_at: a.startedAt,
+    finished_at: a.finishedAt,
+    log_bytes: a.logBytes,
+  };
+}
+
 export class SqliteStateStore implements StateStore {
   private readonly s: Record<string, Statement>;
+  /**
+   * Rows changed since the last group commit, written once each when it runs, with their state
+   * at that moment: a job's row changes with every task spawned or finished, a task's with each
+   * step of its attempt, and a busy turn would otherwise write the same row many times.
+   */
+  private readonly dirtyJobs = new Map<number, JobRow>();
+  private readonly dirtyTasks = new Map<number, TaskRow>();
+  private readonly dirtyAttempts = new Map<string, AttemptRow>();
 
   constructor(private readonly sql: SqliteDb) {
     sql.migrate('jobs', MIGRATIONS);
     const db = sql.db;
     this.s = {
+      // Upserts rather than INSERT OR REPLACE: a replace deletes the row and every index entry
+      // and inserts them again; an update leaves alone the indexes on identity columns (a
+      // task's job, a job's repo and PR, an attempt's ackId), which never change.
       putJob: db.prepare(
-        `INSERT OR REPLACE INTO jobs VALUES (@id, @status, @finished, @trigger, @title, @repo, @sha, @ref, @pr, @root_task,
+        `INSERT INTO jobs VALUES (@id, @status, @finished, @trigger, @title, @repo, @sha, @ref, @pr, @root_task,
            @tasks_total, @tasks_done, @tasks_failed, @first_failed_task, @retry_of, @created_at, @finished_at,
-           @cancel_reason, @env, @root)`,
+           @cancel_reason, @env, @root)
+         ON CONFLICT(id) DO UPDATE SET ${updateAll(JOB_COLUMNS, ['id', 'repo', 'pr'])}`,
       ),
       putTask: db.prepare(
-        `INSERT OR REPLACE INTO tasks VALUES (@id, @job, @parent, @name, @topic, @args, @env, @image, @timeout_s, @status,
-           @attempts, @exit_code, @reason, @agent, @board, @created_at, @started_at, @finished_at, @message_id)`,
+        `INSERT INTO tasks VALUES (@id, @job, @parent, @name, @topic, @args, @env, @image, @timeout_s, @status,
+           @attempts, @exit_code, @reason, @agent, @board, @created_at, @started_at, @finished_at, @message_id)
+         ON CONFLICT(id) DO UPDATE SET ${updateAll(TASK_COLUMNS, ['id', 'job'])}`,
       ),
       putAttempt: db.prepare(
-        `INSERT OR REPLACE INTO attempts VALUES (@task, @attempt, @status, @agent, @board, @ack_id, @subscription,
-           @token_hash, @exit_code, @reason, @started_at, @finished_at, @log_bytes)`,
+        `INSERT INTO attempts VALUES (@task, @attempt, @status, @agent, @board, @ack_id, @subscription,
+           @token_hash, @exit_code, @reason, @started_at, @finished_at, @log_bytes)
+         ON CONFLICT(task, attempt) DO UPDATE SET ${updateAll(ATTEMPT_COLUMNS, ['task', 'attempt', 'ack_id'])}`,
       ),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
@@ -146,73 +254,23 @@ export class SqliteStateStore implements StateStore {
   }
 
   putJob(j: JobRow): void {
-    const p = {
-      id: j.id,
-      status: j.status,
-      finished: j.finished ? 1 : 0,
-      trigger: j.trigger,
-      title: j.title,
-      repo: j.repo,
-      sha: j.sha,
-      ref: j.ref,
-      pr: j.pr,
-      root_task: j.rootTask,
-      tasks_total: j.tasksTotal,
-      tasks_done: j.tasksDone,
-      tasks_failed: j.tasksFailed,
-      first_failed_task: j.firstFailedTask,
-      retry_of: j.retryOf,
-      created_at: j.createdAt,
-      finished_at: j.finishedAt,
-      cancel_reason: j.cancelReason,
-      env: JSON.stringify(j.env),
-      root: JSON.stringify(j.root),
-    };
-    this.sql.enqueue(() => this.s.putJob!.run(p));
+    if (this.dirtyJobs.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyJobs, this.s.putJob!, jobParams));
+    this.dirtyJobs.set(j.id, j);
   }
 
   putTask(t: TaskRow): void {
-    const p = {
-      id: t.id,
-      job: t.job,
-      parent: t.parent,
-      name: t.name,
-      topic: t.topic,
-      args: JSON.stringify(t.args),
-      env: JSON.stringify(t.env),
-      image: t.image,
-      timeout_s: t.timeoutSeconds,
-      status: t.status,
-      attempts: t.attempts,
-      exit_code: t.exitCode,
-      reason: t.reason,
-      agent: t.agent,
-      board: t.board,
-      created_at: t.createdAt,
-      started_at: t.startedAt,
-      finished_at: t.finishedAt,
-      message_id: t.messageId,
-    };
-    this.sql.enqueue(() => this.s.putTask!.run(p));
+    if (this.dirtyTasks.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyTasks, this.s.putTask!, taskParams));
+    this.dirtyTasks.set(t.id, t);
   }
 
   putAttempt(a: AttemptRow): void {
-    const p = {
-      task: a.task,
-      attempt: a.attempt,
-      status: a.status,
-      agent: a.agent,
-      board: a.board,
-      ack_id: a.ackId,
-      subscription: a.subscription,
-      token_hash: a.tokenHash,
-      exit_code: a.exitCode,
-      reason: a.reason,
-      started_at: a.startedAt,
-      finished_at: a.finishedAt,
-      log_bytes: a.logBytes,
-    };
-    this.sql.enqueue(() => this.s.putAttempt!.run(p));
+    if (this.dirtyAttempts.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyAttempts, this.s.putAttempt!, attemptParams));
+    this.dirtyAttempts.set(`${a.task}/${a.attempt}`, a);
+  }
+
+  private writeDirty<K, R>(rows: Map<K, R>, stmt: Statement, params: (r: R) => Record<string, unknown>): void {
+    for (const r of rows.values()) stmt.run(params(r));
+    rows.clear();
   }
 
   getJob(id: number): JobRow | undefined {
