@@ -12,11 +12,18 @@ export interface NoopFleet {
   stop(): Promise<void>;
 }
 
-export async function startNoopFleet(o: { url: string; token: string; topic: string; agents: number; cpuProfDir?: string }): Promise<NoopFleet> {
+export async function startNoopFleet(o: {
+  url: string;
+  token: string;
+  topic: string;
+  agents: number;
+  protocol: 'next' | 'classic';
+  cpuProfDir?: string;
+}): Promise<NoopFleet> {
   const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const child = spawn(
     process.execPath,
-    [...prof, '--import', 'tsx', join(ROOT, 'bench/dispatch/noop-agents.ts'), JSON.stringify({ url: o.url, token: o.token, topic: o.topic, agents: o.agents })],
+    [...prof, '--import', 'tsx', join(ROOT, 'bench/dispatch/noop-agents.ts'), JSON.stringify({ url: o.url, token: o.token, topic: o.topic, agents: o.agents, protocol: o.protocol })],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT, env: cleanEnv() },
   );
   let done = 0;

@@ -18,6 +18,7 @@ const { values: flags } = parseArgs({
     agents: { type: 'string', default: '16' },
     window: { type: 'string', default: '64' },
     backlog: { type: 'string', default: '2000' },
+    protocol: { type: 'string', default: 'next' },
     'log-mb': { type: 'string', default: '200' },
     writers: { type: 'string', default: '10' },
     'writer-mbps': { type: 'string', default: '0' },
@@ -37,6 +38,8 @@ if (flags.help) {
   --agents N              no-op agents, one connection each, in one process (default 16)
   --window N              Task.Spawn calls the spawner keeps in flight (default 64)
   --backlog N             most children spawned and not yet done, 0 = no limit (default 2000)
+  --protocol P            what the no-op agents speak: next (Task.Next, as src/agent does; default)
+                          or classic (PubSub.Pull, Task.Start, Task.Finish)
   --log-mb N              megabytes (10^6) the single log task writes (default 200)
   --writers N             log-writing tasks during the interference test (default 10)
   --writer-mbps R         each writer's rate in MB/s, 0 = as fast as it goes (default 0)
@@ -61,12 +64,14 @@ const TASKS = int('tasks', 2000);
 const AGENTS = int('agents');
 const WINDOW = int('window');
 const BACKLOG = int('backlog');
+const PROTOCOL = flags.protocol === 'classic' ? 'classic' : 'next';
+if (flags.protocol !== PROTOCOL) throw new Error('--protocol must be next or classic');
 const LOG_BYTES = int('log-mb', 50) * 1e6;
 const WRITERS = int('writers');
 const WRITER_MBPS = int('writer-mbps');
 const INTERFERENCE = int('interference-tasks', 1000);
 const only = new Set(flags.only!.split(','));
-const full = !flags.quick && RUNS >= 3 && TASKS === 10000 && LOG_BYTES === 200e6 && WRITERS === 10 && INTERFERENCE === 3000 && BACKLOG === 2000 && only.size === 3;
+const full = !flags.quick && RUNS >= 3 && TASKS === 10000 && LOG_BYTES === 200e6 && WRITERS === 10 && INTERFERENCE === 3000 && BACKLOG === 2000 && PROTOCOL === 'next' && only.size === 3;
 const RUNS_DIR = join(ROOT, 'bench/.runs');
 const outFile = flags.out ?? (full ? join(ROOT, 'bench/results/dispatch.md') : join(RUNS_DIR, 'dispatch.md'));
 const profDir = flags.profile ? join(RUNS_DIR, 'profiles') : undefined;
@@ -100,7 +105,7 @@ const interference: Array<{ without: number; with: number; ratio: number; writer
 for (let run = 1; run <= RUNS; run++) {
   if (only.has('lifecycle')) {
     const r = await withMaster(async (m, admin, agent) => {
-      const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, cpuProfDir: profDir });
+      const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, protocol: PROTOCOL, cpuProfDir: profDir });
       try {
         await fanOut(m, fleet, admin, agent, { tasks: Math.min(1000, TASKS), topic: 'bench/noop', window: WINDOW, backlog: BACKLOG }); // warm-up
         return await fanOut(m, fleet, admin, agent, { tasks: TASKS, topic: 'bench/noop', window: WINDOW, backlog: BACKLOG });
@@ -125,7 +130,7 @@ for (let run = 1; run <= RUNS; run++) {
   }
   if (only.has('interference')) {
     const r = await withMaster(async (m, admin, agent, children) => {
-      const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, cpuProfDir: profDir });
+      const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, protocol: PROTOCOL, cpuProfDir: profDir });
       try {
         for (let i = 0; i < WRITERS; i++) {
           children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}`, cpuProfDir: profDir }));
@@ -158,7 +163,7 @@ const rows: Row[] = [];
 if (lifecycle.length) {
   const rss = (f: (r: FanOutResult) => number): number[] => lifecycle.map((r) => mb(f(r)));
   rows.push(
-    { label: `lifecycle, ${AGENTS} no-op agents, ${TASKS} tasks in one job`, unit: 'tasks/s', values: lifecycle.map((r) => r.tasksPerSecond), goal: { kind: 'min', value: 2000 } },
+    { label: `lifecycle, ${AGENTS} no-op agents (${PROTOCOL}), ${TASKS} tasks in one job`, unit: 'tasks/s', values: lifecycle.map((r) => r.tasksPerSecond), goal: { kind: 'min', value: 2000 } },
     { label: 'spawn phase alone', unit: 'tasks/s', values: lifecycle.map((r) => r.tasks / r.spawnSeconds) },
     { label: 'master CPU per task', unit: 'µs', values: lifecycle.map((r) => r.cpuUsPerTask) },
     { label: 'master RSS before the job', unit: 'MiB', values: rss((r) => r.rss.baseline), digits: 1 },

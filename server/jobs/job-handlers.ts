@@ -50,6 +50,9 @@ export function registerJobMethods(registry: Registry, jobs: JobService, store: 
   registry.add(J.TaskSpawn, (p, ctx) => jobs.spawn(p, ctx.principal));
   registry.add(J.TaskStart, ({ ackId, agent, board }, ctx) => jobs.start(ackId, agent ?? ctx.principal.name, board, ctx.channel));
   registry.add(J.TaskFinish, ({ ackId, exitCode, reason, message }) => ({ task: jobs.finish(ackId, exitCode, reason, message) }));
+  registry.add(J.TaskNext, ({ subscriptions, waitSeconds, agent, board, finish }, ctx) =>
+    jobs.next({ subscriptions, waitMs: (waitSeconds ?? 30) * 1000, agent: agent ?? ctx.principal.name, board, finish }, ctx.channel, ctx.signal),
+  );
 
   registry.add(J.TaskGet, ({ task }, ctx) => {
     const row = jobs.taskRow(idOf(task, 'task'));
