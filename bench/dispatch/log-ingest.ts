@@ -4,7 +4,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MasterClient } from '../../src/client/master-client';
-import { ROOT, type MasterProcess } from './master-process';
+import { cpuSecondsOf, ROOT, type MasterProcess } from './master-process';
 
 const WRITER = join(ROOT, 'bench/dispatch/log-writer.mjs');
 const START_LINE = 'BENCH-PAYLOAD-START';
@@ -14,6 +14,9 @@ export interface IngestResult {
   seconds: number;
   mbPerSecond: number;
   peakRss: number;
+  /** CPU milliseconds per MB written, of the master and of the agent process. */
+  masterCpuPerMb: number;
+  agentCpuPerMb: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -43,8 +46,13 @@ async function payloadStart(file: string, deadline: number): Promise<number> {
   throw new Error(`the payload never reached ${file}`);
 }
 
-export async function ingest(m: MasterProcess, admin: MasterClient, o: { topic: string; bytes: number; tmp: string; run: number }): Promise<IngestResult> {
+export async function ingest(
+  m: MasterProcess,
+  admin: MasterClient,
+  o: { topic: string; bytes: number; tmp: string; run: number; agentPid: number },
+): Promise<IngestResult> {
   const mark = join(o.tmp, `mark-${o.run}`);
+  const cpu0 = { master: m.cpuSeconds(), agent: cpuSecondsOf(o.agentPid) };
   let peak = m.rss();
   const sampler = setInterval(() => (peak = Math.max(peak, m.rss())), 20);
   try {
@@ -65,7 +73,15 @@ export async function ingest(m: MasterProcess, admin: MasterClient, o: { topic: 
     const j = (await admin.call('Job.Wait', { job, waitSeconds: 60 }, { timeoutMs: 90_000 })).job;
     if (j.status !== 'success') throw new Error(`log writer job ended ${j.status}`);
     const seconds = (end - started) / 1000;
-    return { bytes: o.bytes, seconds, mbPerSecond: o.bytes / 1e6 / seconds, peakRss: Math.max(peak, m.rss()) };
+    const mbs = o.bytes / 1e6;
+    return {
+      bytes: o.bytes,
+      seconds,
+      mbPerSecond: mbs / seconds,
+      peakRss: Math.max(peak, m.rss()),
+      masterCpuPerMb: ((m.cpuSeconds() - cpu0.master) * 1000) / mbs,
+      agentCpuPerMb: ((cpuSecondsOf(o.agentPid) - cpu0.agent) * 1000) / mbs,
+    };
   } finally {
     clearInterval(sampler);
   }

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { connectMaster, type MasterClient } from '../../src/client/master-client';
 import { fanOut, type FanOutResult } from './fan-out';
 import { startCliAgent, startNoopFleet, type ChildProcess } from './fleet';
-import { ingest, startWriters } from './log-ingest';
+import { ingest, startWriters, type IngestResult } from './log-ingest';
 import { ROOT, startMaster, stopChild, type MasterProcess } from './master-process';
 import { consoleTable, machineConditions, markdownTable, mb, type Row } from './report';
 
@@ -99,7 +99,7 @@ async function withMaster<T>(fn: (m: MasterProcess, admin: MasterClient, agent: 
 }
 
 const lifecycle: FanOutResult[] = [];
-const ingests: Array<{ mbPerSecond: number; peakRss: number }> = [];
+const ingests: IngestResult[] = [];
 const interference: Array<{ without: number; with: number; ratio: number; writerMBps: number }> = [];
 
 for (let run = 1; run <= RUNS; run++) {
@@ -122,11 +122,15 @@ for (let run = 1; run <= RUNS; run++) {
   }
   if (only.has('ingest')) {
     const r = await withMaster(async (m, admin, _agent, children) => {
-      children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/log', name: 'bench-log', cpuProfDir: profDir }));
-      return ingest(m, admin, { topic: 'bench/log', bytes: LOG_BYTES, tmp, run });
+      const agentProcess = await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/log', name: 'bench-log', cpuProfDir: profDir });
+      children.push(agentProcess);
+      return ingest(m, admin, { topic: 'bench/log', bytes: LOG_BYTES, tmp, run, agentPid: agentProcess.pid! });
     });
     ingests.push(r);
-    log(`run ${run} ingest: ${LOG_BYTES / 1e6} MB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; master peak RSS ${mb(r.peakRss).toFixed(1)} MiB`);
+    log(
+      `run ${run} ingest: ${LOG_BYTES / 1e6} MB in ${r.seconds.toFixed(2)} s = ${r.mbPerSecond.toFixed(1)} MB/s; master peak RSS ${mb(r.peakRss).toFixed(1)} MiB; ` +
+        `CPU per MB: master ${r.masterCpuPerMb.toFixed(1)} ms, agent ${r.agentCpuPerMb.toFixed(1)} ms`,
+    );
   }
   if (only.has('interference')) {
     const r = await withMaster(async (m, admin, agent, children) => {
@@ -182,6 +186,8 @@ if (ingests.length) {
   rows.push(
     { label: `log ingestion, ${LOG_BYTES / 1e6} MB from one task, first byte → on disk`, unit: 'MB/s', values: ingests.map((r) => r.mbPerSecond), goal: { kind: 'min', value: 100 }, digits: 1 },
     { label: 'master peak RSS during it', unit: 'MiB', values: ingests.map((r) => mb(r.peakRss)), goal: { kind: 'max', value: 200 }, digits: 1 },
+    { label: 'master CPU per MB of log', unit: 'ms', values: ingests.map((r) => r.masterCpuPerMb), digits: 1 },
+    { label: 'agent CPU per MB of log (decode, mask, frame, send)', unit: 'ms', values: ingests.map((r) => r.agentCpuPerMb), digits: 1 },
   );
 }
 if (interference.length) {

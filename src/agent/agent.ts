@@ -247,6 +247,8 @@ export class Agent {
         cur.lost = true;
         cur.run?.stop('lost');
       },
+      // A task writing faster than the master takes its log waits on its pipe.
+      onPressure: (full) => (full ? cur.run?.pauseOutput() : cur.run?.resumeOutput()),
     });
     const emit = (text: string): void => streamer.write(masker.write(text));
     const ctx: TaskContext = { start, log: emit };

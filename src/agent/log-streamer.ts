@@ -1,6 +1,9 @@
 // Streams an attempt's output to the master as Log.Append calls of at most 64 KiB, with byte
-// offsets so a resend after a lost reply or a master outage is idempotent. A few appends are
-// kept in flight so throughput does not wait on round trips.
+// offsets so a resend after a lost reply or a master outage is idempotent. Several appends are
+// kept in flight so throughput does not wait on round trips. When output comes faster than the
+// master takes it, `onPressure` asks the producer to pause (the task then blocks on its pipe)
+// instead of buffering without end; during an outage it does not, and output is buffered up to
+// `maxBufferedBytes` (then dropped with a marker) so a short outage never stalls the task.
 import { ErrorCode, OurciError, isRetryableCode } from '../shared/errors';
 import { MAX_LOG_CHUNK_BYTES } from '../shared/logs/methods';
 import type { MasterClient } from '../client/master-client';
@@ -11,7 +14,13 @@ export interface LogStreamerOptions {
   maxBufferedBytes?: number;
   /** Called once if the master says the attempt is no longer current (409). */
   onLeaseLost?: () => void;
+  /** true: stop feeding output (the queue is past its high-water mark); false: go on. */
+  onPressure?: (full: boolean) => void;
 }
+
+/** Queued bytes past which the producer is asked to pause, and below which to resume. */
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
 
 interface Chunk {
   offset: number;
@@ -29,6 +38,7 @@ export class LogStreamer {
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay = 250;
   private idleWaiters: Array<() => void> = [];
+  private pressed = false;
   private readonly maxInFlight: number;
   private readonly maxBuffered: number;
 
@@ -38,7 +48,9 @@ export class LogStreamer {
     private readonly attempt: number,
     private readonly opts: LogStreamerOptions = {},
   ) {
-    this.maxInFlight = opts.maxInFlight ?? 4;
+    // 8 × 64 KiB in flight keeps a loopback or LAN link busy; the master budgets appends per
+    // event-loop turn (server/logs/append-scheduler.ts), so more would only queue there.
+    this.maxInFlight = opts.maxInFlight ?? 8;
     this.maxBuffered = opts.maxBufferedBytes ?? 256 * 1024 * 1024;
   }
 
@@ -61,6 +73,10 @@ export class LogStreamer {
     }
     this.push(buf);
     this.pump();
+    if (!this.pressed && this.queuedBytes >= HIGH_WATER && !this.retryTimer && !this.lost) {
+      this.pressed = true;
+      this.opts.onPressure?.(true);
+    }
   }
 
   /** Resolves when everything written so far is confirmed (or the attempt was lost), or after `timeoutMs`. */
@@ -78,6 +94,7 @@ export class LogStreamer {
   stop(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.lost = true;
+    this.release();
     this.wakeIdle();
   }
 
@@ -127,7 +144,16 @@ export class LogStreamer {
       this.inflight.push(chunk);
       this.send(chunk);
     }
+    this.release();
     this.wakeIdle();
+  }
+
+  /** Lets the producer go on once the queue has drained, or when pausing it would not help. */
+  private release(): void {
+    if (this.pressed && (this.queuedBytes <= LOW_WATER || this.retryTimer || this.lost)) {
+      this.pressed = false;
+      this.opts.onPressure?.(false);
+    }
   }
 
   private send(chunk: Chunk): void {
@@ -150,6 +176,7 @@ export class LogStreamer {
       this.queuedBytes = 0;
       this.inflight = [];
       this.opts.onLeaseLost?.();
+      this.release();
       this.wakeIdle();
       return;
     }
@@ -173,6 +200,7 @@ export class LogStreamer {
       this.retryTimer = null;
       this.pump();
     }, this.retryDelay);
+    this.release(); // an outage: buffer (up to maxBufferedBytes) rather than stall the task
     this.retryDelay = Math.min(this.retryDelay * 2, 5000);
   }
 }
