@@ -495,13 +495,15 @@ export class JobService {
     if (!att || att.row.attempt !== attempt) {
       throw new LeaseLostError({ task: String(taskId), attempt, reason: 'this attempt is not running' });
     }
-    const buf = Buffer.from(data, 'utf8');
-    if (buf.length > MAX_LOG_CHUNK_BYTES) throw new PayloadTooLargeError(`log chunks are at most ${MAX_LOG_CHUNK_BYTES} bytes`);
-    const r = this.o.logs.append(String(taskId), attempt, offset, buf);
+    // The text goes to the log store as it is (no Buffer copy of every chunk); only its length is needed here.
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (bytes > MAX_LOG_CHUNK_BYTES) throw new PayloadTooLargeError(`log chunks are at most ${MAX_LOG_CHUNK_BYTES} bytes`);
+    const r = this.o.logs.append(String(taskId), attempt, offset, data, bytes);
     att.row.logBytes = r.length;
     const topic = `task/${taskId}/log`;
     if (r.written.length > 0 && this.o.events.hasSubscribers(topic)) {
-      this.o.events.emit(topic, 'log.chunk', { task: String(taskId), attempt, offset: r.offset, data: r.written.toString('utf8') });
+      const text = typeof r.written === 'string' ? r.written : r.written.toString('utf8');
+      this.o.events.emit(topic, 'log.chunk', { task: String(taskId), attempt, offset: r.offset, data: text });
     }
     return { length: r.length };
   }
