@@ -99,6 +99,8 @@ interface ActiveAttempt {
   task: ActiveTask;
   timer: NodeJS.Timeout | null;
   channel?: Channel;
+  /** Loaded from the store at start (the master restarted while it ran). */
+  restored?: boolean;
 }
 
 const KILL_GRACE_MS = 10_000;
@@ -584,7 +586,9 @@ export class JobService {
     att.row.exitCode = exitCode;
     att.row.reason = reason;
     att.row.finishedAt = this.now();
-    att.row.logBytes = this.o.logs.length(String(task.row.id), att.row.attempt);
+    // Appends keep logBytes current for attempts started by this process; only one restored
+    // from the store (its appends since the last write unknown) asks the log store (a stat).
+    if (att.restored) att.row.logBytes = this.o.logs.length(String(task.row.id), att.row.attempt);
     this.byAck.delete(att.row.ackId);
     this.o.tokens.revoke(att.row.tokenHash);
     this.o.logs.close(String(task.row.id), att.row.attempt);
@@ -651,7 +655,7 @@ export class JobService {
     for (const row of snap.attempts) {
       const task = this.tasks.get(row.task);
       if (!task || task.row.attempts !== row.attempt) continue;
-      const att: ActiveAttempt = { row, task, timer: null };
+      const att: ActiveAttempt = { row, task, timer: null, restored: true };
       task.attempt = att;
       this.byAck.set(row.ackId, att);
       this.o.tokens.restore(row.tokenHash, { job: String(task.row.job), task: String(row.task), attempt: row.attempt });

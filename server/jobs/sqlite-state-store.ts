@@ -42,8 +42,17 @@ const ATTEMPT_COLUMNS = [
   'task', 'attempt', 'status', 'agent', 'board', 'ack_id', 'subscription', 'token_hash', 'exit_code', 'reason', 'started_at',
   'finished_at', 'log_bytes',
 ];
-const updateAll = (columns: string[], keep: string[]): string =>
-  columns.filter((c) => !keep.includes(c)).map((c) => `${c} = excluded.${c}`).join(', ');
+/**
+ * An upsert with positional parameters in `columns` order (the param builders below follow
+ * it). An update rather than INSERT OR REPLACE: a replace deletes the row and every index
+ * entry and inserts them again; an update leaves alone the indexes on identity columns
+ * (`fixed`: a task's job, a job's repo and PR, an attempt's ackId), which never change.
+ */
+function upsert(table: string, columns: string[], key: string[], fixed: string[]): string {
+  const set = columns.filter((c) => !key.includes(c) && !fixed.includes(c)).map((c) => `${c} = excluded.${c}`);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+    ON CONFLICT(${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
 
 /**
  * JSON of values that never change once a row exists (a task's args and env, a job's env and
@@ -128,71 +137,74 @@ function attemptFrom(r: Raw): AttemptRow {
   };
 }
 
-function jobParams(j: JobRow): Record<string, unknown> {
-  return {
-    id: j.id,
-    status: j.status,
-    finished: j.finished ? 1 : 0,
-    trigger: j.trigger,
-    title: j.title,
-    repo: j.repo,
-    sha: j.sha,
-    ref: j.ref,
-    pr: j.pr,
-    root_task: j.rootTask,
-    tasks_total: j.tasksTotal,
-    tasks_done: j.tasksDone,
-    tasks_failed: j.tasksFailed,
-    first_failed_task: j.firstFailedTask,
-    retry_of: j.retryOf,
-    created_at: j.createdAt,
-    finished_at: j.finishedAt,
-    cancel_reason: j.cancelReason,
-    env: frozenJson(j.env),
-    root: frozenJson(j.root),
-  };
+/** Values in JOB_COLUMNS order. */
+function jobParams(j: JobRow): unknown[] {
+  return [
+    j.id, // id
+    j.status, // status
+    j.finished ? 1 : 0, // finished
+    j.trigger, // trigger
+    j.title, // title
+    j.repo, // repo
+    j.sha, // sha
+    j.ref, // ref
+    j.pr, // pr
+    j.rootTask, // root_task
+    j.tasksTotal, // tasks_total
+    j.tasksDone, // tasks_done
+    j.tasksFailed, // tasks_failed
+    j.firstFailedTask, // first_failed_task
+    j.retryOf, // retry_of
+    j.createdAt, // created_at
+    j.finishedAt, // finished_at
+    j.cancelReason, // cancel_reason
+    frozenJson(j.env), // env
+    frozenJson(j.root), // root
+  ];
 }
 
-function taskParams(t: TaskRow): Record<string, unknown> {
-  return {
-    id: t.id,
-    job: t.job,
-    parent: t.parent,
-    name: t.name,
-    topic: t.topic,
-    args: frozenJson(t.args),
-    env: frozenJson(t.env),
-    image: t.image,
-    timeout_s: t.timeoutSeconds,
-    status: t.status,
-    attempts: t.attempts,
-    exit_code: t.exitCode,
-    reason: t.reason,
-    agent: t.agent,
-    board: t.board,
-    created_at: t.createdAt,
-    started_at: t.startedAt,
-    finished_at: t.finishedAt,
-    message_id: t.messageId,
-  };
+/** Values in TASK_COLUMNS order. */
+function taskParams(t: TaskRow): unknown[] {
+  return [
+    t.id, // id
+    t.job, // job
+    t.parent, // parent
+    t.name, // name
+    t.topic, // topic
+    frozenJson(t.args), // args
+    frozenJson(t.env), // env
+    t.image, // image
+    t.timeoutSeconds, // timeout_s
+    t.status, // status
+    t.attempts, // attempts
+    t.exitCode, // exit_code
+    t.reason, // reason
+    t.agent, // agent
+    t.board, // board
+    t.createdAt, // created_at
+    t.startedAt, // started_at
+    t.finishedAt, // finished_at
+    t.messageId, // message_id
+  ];
 }
 
-function attemptParams(a: AttemptRow): Record<string, unknown> {
-  return {
-    task: a.task,
-    attempt: a.attempt,
-    status: a.status,
-    agent: a.agent,
-    board: a.board,
-    ack_id: a.ackId,
-    subscription: a.subscription,
-    token_hash: a.tokenHash,
-    exit_code: a.exitCode,
-    reason: a.reason,
-    started_at: a.startedAt,
-    finished_at: a.finishedAt,
-    log_bytes: a.logBytes,
-  };
+/** Values in ATTEMPT_COLUMNS order. */
+function attemptParams(a: AttemptRow): unknown[] {
+  return [
+    a.task, // task
+    a.attempt, // attempt
+    a.status, // status
+    a.agent, // agent
+    a.board, // board
+    a.ackId, // ack_id
+    a.subscription, // subscription
+    a.tokenHash, // token_hash
+    a.exitCode, // exit_code
+    a.reason, // reason
+    a.startedAt, // started_at
+    a.finishedAt, // finished_at
+    a.logBytes, // log_bytes
+  ];
 }
 
 export class SqliteStateStore implements StateStore {
@@ -210,25 +222,9 @@ export class SqliteStateStore implements StateStore {
     sql.migrate('jobs', MIGRATIONS);
     const db = sql.db;
     this.s = {
-      // Upserts rather than INSERT OR REPLACE: a replace deletes the row and every index entry
-      // and inserts them again; an update leaves alone the indexes on identity columns (a
-      // task's job, a job's repo and PR, an attempt's ackId), which never change.
-      putJob: db.prepare(
-        `INSERT INTO jobs VALUES (@id, @status, @finished, @trigger, @title, @repo, @sha, @ref, @pr, @root_task,
-           @tasks_total, @tasks_done, @tasks_failed, @first_failed_task, @retry_of, @created_at, @finished_at,
-           @cancel_reason, @env, @root)
-         ON CONFLICT(id) DO UPDATE SET ${updateAll(JOB_COLUMNS, ['id', 'repo', 'pr'])}`,
-      ),
-      putTask: db.prepare(
-        `INSERT INTO tasks VALUES (@id, @job, @parent, @name, @topic, @args, @env, @image, @timeout_s, @status,
-           @attempts, @exit_code, @reason, @agent, @board, @created_at, @started_at, @finished_at, @message_id)
-         ON CONFLICT(id) DO UPDATE SET ${updateAll(TASK_COLUMNS, ['id', 'job'])}`,
-      ),
-      putAttempt: db.prepare(
-        `INSERT INTO attempts VALUES (@task, @attempt, @status, @agent, @board, @ack_id, @subscription,
-           @token_hash, @exit_code, @reason, @started_at, @finished_at, @log_bytes)
-         ON CONFLICT(task, attempt) DO UPDATE SET ${updateAll(ATTEMPT_COLUMNS, ['task', 'attempt', 'ack_id'])}`,
-      ),
+      putJob: db.prepare(upsert('jobs', JOB_COLUMNS, ['id'], ['repo', 'pr'])),
+      putTask: db.prepare(upsert('tasks', TASK_COLUMNS, ['id'], ['job'])),
+      putAttempt: db.prepare(upsert('attempts', ATTEMPT_COLUMNS, ['task', 'attempt'], ['ack_id'])),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       tasksOfJob: db.prepare('SELECT * FROM tasks WHERE job = ? ORDER BY id'),
@@ -268,7 +264,7 @@ export class SqliteStateStore implements StateStore {
     this.dirtyAttempts.set(`${a.task}/${a.attempt}`, a);
   }
 
-  private writeDirty<K, R>(rows: Map<K, R>, stmt: Statement, params: (r: R) => Record<string, unknown>): void {
+  private writeDirty<K, R>(rows: Map<K, R>, stmt: Statement, params: (r: R) => unknown[]): void {
     for (const r of rows.values()) stmt.run(params(r));
     rows.clear();
   }
