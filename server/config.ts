@@ -2,6 +2,7 @@
 // environment > file > defaults) and passed down; nothing here reads process.env.
 import type { Logger } from 'pino';
 import type { StaticTokens } from './auth/token-store';
+import type { GitHubConfig } from './github/index';
 
 export interface MasterConfig {
   host: string;
@@ -25,6 +26,8 @@ export interface MasterConfig {
   timeoutGraceMs?: number;
   /** Called if the database cannot be written; defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
+  /** GitHub webhooks, commit statuses and reconcile (docs/github.md); off when absent. */
+  github?: GitHubConfig;
 }
 
 export const MASTER_DEFAULTS = {

@@ -23,6 +23,7 @@ import { SqliteStateStore } from './jobs/sqlite-state-store';
 import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
 import { registerLogRoutes } from './logs/log-routes';
+import { GitHubService } from './github/index';
 
 export interface Master {
   url: string;
@@ -40,6 +41,8 @@ export interface Master {
   events: EventHub;
   jobs: JobService;
   agents: AgentRegistry;
+  /** Present when GitHub is configured (config.github). */
+  github?: GitHubService;
   close(): Promise<void>;
 }
 
@@ -130,11 +133,16 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     },
   });
 
+  const github = config.github
+    ? new GitHubService({ config: config.github, db, http, jobs, state: stateStore, events, publicUrl: () => baseUrl, log, version: config.version })
+    : undefined;
+
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
   if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
+  github?.start();
 
   let closed = false;
   return {
@@ -153,9 +161,11 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     events,
     jobs,
     agents,
+    github,
     async close() {
       if (closed) return;
       closed = true;
+      github?.close();
       jobs.close();
       pubsub.close();
       ws.close();

@@ -5,9 +5,12 @@ import type { Command } from 'commander';
 import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
 import type { CliContext } from '../context';
+import { addGitHubOptions, githubConfigOf, publicUrlOf, type GitHubFlags } from '../github-settings';
+
+type MasterFlags = { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string } & GitHubFlags;
 
 export function registerMaster(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('master')
     .description('run the master: Pub/Sub, jobs, logs, blobs, GitHub, metrics and the dashboard')
     .option('--port <port>', `port to listen on, 0 for any free one (env OURCI_PORT, default ${DEFAULT_PORT})`)
@@ -15,22 +18,24 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'data directory: database, logs, blobs, tokens (env OURCI_DATA, default ./.ourci)')
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
-    .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal');
+  addGitHubOptions(cmd)
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
         'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
-        'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
+        'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.\n' +
+        'GitHub: GITHUB_TOKEN (or --github-app-id/--github-app-key) and GITHUB_WEBHOOK_SECRET; see docs/github.md.',
     )
-    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
-      await runMaster(ctx, cmd, o);
+    .action(async (o: MasterFlags, c: Command) => {
+      await runMaster(ctx, c, o);
     });
 }
 
 export async function runMaster(
   ctx: CliContext,
   cmd: Command,
-  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
+  o: MasterFlags,
 ): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
@@ -48,11 +53,14 @@ export async function runMaster(
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    publicUrl: publicUrlOf(o, env, file),
+    github: githubConfigOf(o, env, file),
   });
   const record = join(master.dataDir, 'master.json');
   writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');
   process.stdout.write(`listening on ${master.url}\n`);
   process.stdout.write(`tokens: admin ${master.tokenFiles.admin}, agent ${master.tokenFiles.agent}, viewer ${master.tokenFiles.viewer}\n`);
+  if (master.github) process.stdout.write(`github: webhook ${master.github.webhookUrl}, statuses as "${master.github.config.context}"\n`);
   let stopping = false;
   const stop = async (): Promise<void> => {
     if (stopping) return;
