@@ -1,6 +1,7 @@
 // Shared by the GitHub tests: real recorded payloads from @octokit/webhooks-examples, signed
 // like GitHub signs them, and a master wired to a fake GitHub.
 import { createHmac, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import examples from '@octokit/webhooks-examples';
 import { pino } from 'pino';
 import type { GitHubConfig } from '../../../server/github/index';
@@ -65,8 +66,18 @@ export async function deliver(url: string, d: Delivery): Promise<{ status: numbe
     ...d.headers,
   };
   if (d.secret !== null && !headers['x-hub-signature-256']) headers['x-hub-signature-256'] = sign(d.secret ?? SECRET, text);
-  const res = await fetch(`${url}/webhooks/github`, { method: 'POST', headers, body: text });
-  const raw = await res.text();
+  // A fresh connection per delivery (as GitHub does): a pooled one may point at a master that was restarted.
+  const res = await new Promise<{ status: number; raw: string }>((resolve, reject) => {
+    const req = request(`${url}/webhooks/github`, { method: 'POST', headers, agent: false }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, raw: Buffer.concat(chunks).toString('utf8') }));
+      r.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+  const raw = res.raw;
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(raw) as Record<string, unknown>;
