@@ -23,7 +23,7 @@ import { SqliteStateStore } from './jobs/sqlite-state-store';
 import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
 import { registerLogRoutes } from './logs/log-routes';
-import { GitHubService } from './github/index';
+import { GitHubService, resolveGitHubConfig } from './github/index';
 
 export interface Master {
   url: string;
@@ -48,6 +48,8 @@ export interface Master {
 
 export async function createMaster(config: MasterConfig): Promise<Master> {
   const log = config.logger ?? pino({ level: 'info' }, pino.destination(2));
+  // Checked before anything opens, so a wrong GitHub setting fails cleanly.
+  const githubConfig = config.github ? resolveGitHubConfig(config.github) : undefined;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { tokens, files } = loadOrCreateTokens(dataDir, config.tokens);
@@ -133,8 +135,8 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     },
   });
 
-  const github = config.github
-    ? new GitHubService({ config: config.github, db, http, jobs, state: stateStore, events, publicUrl: () => baseUrl, log, version: config.version })
+  const github = githubConfig
+    ? new GitHubService({ config: githubConfig, db, http, jobs, state: stateStore, events, publicUrl: () => baseUrl, log, version: config.version })
     : undefined;
 
   const port = await http.listen(config.host, config.port);

@@ -1,17 +1,16 @@
 // The GitHub REST client (@octokit/rest), authenticated with a token or as a GitHub App
 // (@octokit/auth-app mints and caches installation tokens), against api.github.com or a
 // GitHub Enterprise Server. Also decides, in one place, which failures are worth retrying.
-import { readFileSync } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import { BadRequestError } from '../../src/shared/errors';
-import type { GitHubAppAuth } from './github-config';
+import type { ResolvedGitHubConfig } from './github-config';
 
 export interface GitHubApiOptions {
   apiUrl: string;
   token?: string;
-  app?: GitHubAppAuth;
+  app?: ResolvedGitHubConfig['app'];
   userAgent: string;
   log: Logger;
   /** Longest one request may take. */
@@ -22,21 +21,12 @@ export class GitHubApi {
   private readonly closing = new AbortController();
   private readonly single: Octokit | undefined;
   private readonly appClient: Octokit | undefined;
-  private readonly privateKey: string | undefined;
   private readonly byInstallation = new Map<number, Octokit>();
   private readonly installationOf = new Map<string, Promise<number>>();
 
   constructor(private readonly o: GitHubApiOptions) {
     if (o.app) {
-      try {
-        this.privateKey = readFileSync(o.app.privateKeyFile, 'utf8');
-      } catch (err) {
-        throw new BadRequestError(`cannot read the GitHub App private key ${o.app.privateKeyFile}: ${(err as Error).message}`);
-      }
-      if (!this.privateKey.includes('PRIVATE KEY')) {
-        throw new BadRequestError(`${o.app.privateKeyFile} is not a PEM private key (download one from the app's settings page)`);
-      }
-      this.appClient = this.make({ authStrategy: createAppAuth, auth: { appId: o.app.appId, privateKey: this.privateKey } });
+      this.appClient = this.make({ authStrategy: createAppAuth, auth: { appId: o.app.appId, privateKey: o.app.privateKey } });
       if (o.app.installationId !== undefined) this.single = this.installationClient(o.app.installationId);
     } else if (o.token) {
       this.single = this.make({ auth: o.token });
@@ -71,7 +61,7 @@ export class GitHubApi {
     if (!c) {
       c = this.make({
         authStrategy: createAppAuth,
-        auth: { appId: this.o.app!.appId, privateKey: this.privateKey!, installationId },
+        auth: { appId: this.o.app!.appId, privateKey: this.o.app!.privateKey, installationId },
       });
       this.byInstallation.set(installationId, c);
     }

@@ -1,5 +1,6 @@
 // GitHub settings of the master, as built by src/cli (flags > environment > file > defaults).
 // Plain data; resolveGitHubConfig checks it once at start so a typo fails loudly there.
+import { readFileSync } from 'node:fs';
 import { BadRequestError } from '../../src/shared/errors';
 import { isValidName } from '../../src/shared/pubsub/names';
 import { splitArgs } from './split-args';
@@ -47,7 +48,11 @@ export interface GitHubConfig {
 }
 
 export type ResolvedGitHubConfig = Required<Omit<GitHubConfig, 'token' | 'app' | 'webhookSecret' | 'command'>> &
-  Pick<GitHubConfig, 'token' | 'app' | 'webhookSecret'> & { command: string[] };
+  Pick<GitHubConfig, 'token' | 'webhookSecret'> & {
+    command: string[];
+    /** The app with its key read into memory. */
+    app?: { appId: string; privateKey: string; installationId?: number };
+  };
 
 export const GITHUB_DEFAULTS = {
   apiUrl: 'https://api.github.com',
@@ -65,6 +70,7 @@ export const GITHUB_DEFAULTS = {
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
+/** Checks the settings and reads the app's key, before the master opens anything. */
 export function resolveGitHubConfig(c: GitHubConfig): ResolvedGitHubConfig {
   const repos = c.repos ?? [];
   for (const r of repos) if (!REPO.test(r)) throw new BadRequestError(`GitHub repository ${JSON.stringify(r)} is not owner/name`);
@@ -90,7 +96,7 @@ export function resolveGitHubConfig(c: GitHubConfig): ResolvedGitHubConfig {
   return {
     apiUrl,
     token: c.token || undefined,
-    app: c.app,
+    app: c.app && { appId: c.app.appId, privateKey: readPrivateKey(c.app.privateKeyFile), installationId: c.app.installationId },
     webhookSecret: c.webhookSecret || undefined,
     repos,
     branches: c.branches ?? [],
@@ -105,4 +111,17 @@ export function resolveGitHubConfig(c: GitHubConfig): ResolvedGitHubConfig {
     retryMaxMs: num(c.retryMaxMs, GITHUB_DEFAULTS.retryMaxMs, 'the longest retry delay'),
     postGapMs: num(c.postGapMs, GITHUB_DEFAULTS.postGapMs, 'the gap between status updates'),
   };
+}
+
+function readPrivateKey(file: string): string {
+  let key: string;
+  try {
+    key = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BadRequestError(`cannot read the GitHub App private key ${file}: ${(err as Error).message}`);
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) {
+    throw new BadRequestError(`${file} is not a PEM private key (generate one on the app's settings page)`);
+  }
+  return key;
 }

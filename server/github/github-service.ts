@@ -11,7 +11,7 @@ import type { JobService } from '../jobs/job-service';
 import type { StateStore } from '../jobs/state-store';
 import { DeliveryInbox } from './delivery-inbox';
 import { GitHubApi } from './github-api';
-import { resolveGitHubConfig, type GitHubConfig, type ResolvedGitHubConfig } from './github-config';
+import type { ResolvedGitHubConfig } from './github-config';
 import { GitHubJobs } from './github-jobs';
 import { SqliteGitHubStore } from './sqlite-github-store';
 import { Reconciler, type ReconcileResult } from './reconciler';
@@ -21,7 +21,8 @@ import { registerWebhookRoute, WEBHOOK_PATH } from './webhook-route';
 import { classify } from './webhook-payloads';
 
 export interface GitHubServiceDeps {
-  config: GitHubConfig;
+  /** From resolveGitHubConfig, called before the master opened anything. */
+  config: ResolvedGitHubConfig;
   db: SqliteDb;
   http: HttpServer;
   jobs: JobService;
@@ -45,7 +46,7 @@ export class GitHubService {
   reconciled: Promise<ReconcileResult[]> = Promise.resolve([]);
 
   constructor(private readonly d: GitHubServiceDeps) {
-    const c = (this.config = resolveGitHubConfig(d.config));
+    const c = (this.config = d.config);
     const log = d.log;
     this.store = new SqliteGitHubStore(d.db);
     this.api = new GitHubApi({ apiUrl: c.apiUrl, token: c.token, app: c.app, userAgent: `ourci/${d.version}`, log });

@@ -2,4 +2,4 @@
 // pushes, job progress goes back as commit statuses through a persisted outbox, and open PRs
 // are reconciled at start because GitHub never redelivers. docs/github.md is the user guide.
 export { GitHubService, type GitHubServiceDeps } from './github-service';
-export { GITHUB_DEFAULTS, type GitHubConfig, type GitHubAppAuth } from './github-config';
+export { GITHUB_DEFAULTS, resolveGitHubConfig, type GitHubConfig, type GitHubAppAuth } from './github-config';

@@ -11,6 +11,12 @@ async function jobsOf(m: Master): Promise<Array<{ id: string; sha?: string; pr?:
   return (await c.call('Job.List', {})).jobs;
 }
 
+async function jobsWhen(m: Master, n: number): Promise<Awaited<ReturnType<typeof jobsOf>>> {
+  let list: Awaited<ReturnType<typeof jobsOf>> = [];
+  await waitFor(async () => (list = await jobsOf(m)).length === n, 15_000, `${n} jobs`);
+  return list;
+}
+
 describe('POST /webhooks/github', () => {
   it('refuses missing and wrong signatures with 401 and creates nothing', async () => {
     const fake = await startFakeGitHub();
@@ -95,10 +101,7 @@ describe('POST /webhooks/github', () => {
     const again = await deliver(m.url, { event: 'pull_request', body, delivery: first.delivery });
     expect(again.status).toBe(200);
     expect(again.json.duplicate).toBe(true);
-    const [job] = await waitFor(async () => {
-      const j = await jobsOf(m);
-      return j.length > 0 && j;
-    });
+    const [job] = await jobsWhen(m, 1);
     expect(job).toMatchObject({ sha: sha(1), pr: 2, ref: 'changes', title: 'Update the README with new information.', status: 'running' });
     const row = m.jobs.jobRow(Number(job!.id))!;
     expect(row.trigger).toBe('github');
@@ -132,10 +135,7 @@ describe('POST /webhooks/github', () => {
     await deliver(m.url, { event: 'pull_request', body: prPayload({ action: 'opened', sha: sha(1) }) });
     await waitFor(async () => (await jobsOf(m)).length === 1);
     await deliver(m.url, { event: 'pull_request', body: prPayload({ action: 'synchronize', sha: sha(2) }) });
-    const jobs = await waitFor(async () => {
-      const j = await jobsOf(m);
-      return j.length === 2 && j;
-    });
+    const jobs = await jobsWhen(m, 2);
     const old = jobs.find((j) => j.sha === sha(1))!;
     const cur = jobs.find((j) => j.sha === sha(2))!;
     expect(old.status).toBe('cancelled');
@@ -155,10 +155,7 @@ describe('POST /webhooks/github', () => {
     const m = await githubMaster(fake, { cancelSuperseded: false });
     await deliver(m.url, { event: 'pull_request', body: prPayload({ action: 'opened', sha: sha(1) }) });
     await deliver(m.url, { event: 'pull_request', body: prPayload({ action: 'synchronize', sha: sha(2) }) });
-    const jobs = await waitFor(async () => {
-      const j = await jobsOf(m);
-      return j.length === 2 && j;
-    });
+    const jobs = await jobsWhen(m, 2);
     expect(jobs.map((j) => j.status)).toEqual(['running', 'running']);
   });
 
@@ -175,10 +172,7 @@ describe('POST /webhooks/github', () => {
     expect((await deliver(m.url, { event: 'push', body: push('refs/heads/main', sha(6), 'someone/else') })).status).toBe(202);
     expect((await deliver(m.url, { event: 'push', body: push('refs/heads/release/1.2', '0'.repeat(40)) })).status).toBe(202);
     expect((await deliver(m.url, { event: 'push', body: push('refs/heads/release/1.2', sha(7)) })).status).toBe(200);
-    const [job] = await waitFor(async () => {
-      const j = await jobsOf(m);
-      return j.length === 1 && j;
-    });
+    const [job] = await jobsWhen(m, 1);
     expect(job).toMatchObject({ sha: sha(7), ref: 'release/1.2', title: 'Adding a .gitignore file' });
     expect(job!.pr).toBeUndefined();
     expect(m.jobs.jobRow(Number(job!.id))!.env).toMatchObject({ BRANCH: 'release/1.2', SHA: sha(7) });
