@@ -68,7 +68,13 @@ export function githubConfigOf(o: GitHubFlags, env: Env, file: FileConfig): GitH
   const webhookSecret = env.GITHUB_WEBHOOK_SECRET || str('githubWebhookSecret');
   const appId = o.githubAppId ?? (env.GITHUB_APP_ID || str('githubAppId'));
   const appKey = o.githubAppKey ?? (env.GITHUB_APP_PRIVATE_KEY_FILE || str('githubAppPrivateKeyFile'));
-  if (!token && !webhookSecret && !appId) return undefined;
+  if (!token && !webhookSecret && !appId) {
+    const given = Object.entries(o).filter(([k, v]) => k.startsWith('github') && v !== undefined && v !== true);
+    if (given.length > 0) {
+      throw new BadRequestError('GitHub options need GITHUB_TOKEN, a GitHub App (--github-app-id) or GITHUB_WEBHOOK_SECRET to be set as well');
+    }
+    return undefined;
+  }
   if (appId && !appKey) throw new BadRequestError('a GitHub App needs its private key: --github-app-key FILE or GITHUB_APP_PRIVATE_KEY_FILE');
   const installation = o.githubInstallationId ?? str('githubInstallationId');
   const interval = o.githubStatusInterval ?? str('githubStatusInterval');
