@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
+import { createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
@@ -29,6 +30,7 @@ export interface Master {
   registry: Registry;
   http: HttpServer;
   metrics: Metrics;
+  blobs: BlobService;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const startedAt = Date.now();
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
+  // TODO(jobs): pass `jobs: { finishedAt }` so retention and the size cap can evict.
+  const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
+  registerBlobMethods(registry, blobs);
 
   const ws = new WsTransport(registry);
   const metrics = new Metrics(() => pubsub, () => ws.connections);
@@ -68,6 +73,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   });
   http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
   registerHttpRpc(http, registry);
+  registerBlobRoutes(http, blobs);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,
@@ -89,6 +95,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
   log.info({ url, dataDir }, 'master listening');
+  blobs.setPublicUrl(config.publicUrl ?? url);
 
   let closed = false;
   return {
@@ -104,11 +111,13 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     registry,
     http,
     metrics,
+    blobs,
     async close() {
       if (closed) return;
       closed = true;
       pubsub.close();
       ws.close();
+      blobs.close();
       await http.close();
       db.close();
     },
