@@ -59,6 +59,7 @@ function progressBar(label: string, enabled: boolean): { onProgress?: ProgressFn
           hideCursor: true,
           clearOnComplete: true,
           fps: 8,
+          etaBuffer: 40,
         }, cliProgress.Presets.shades_classic);
         bar.start(total, 0, { doneh: formatBytes(0), totalh: formatBytes(total) });
       }
@@ -116,7 +117,7 @@ export function registerBlob(program: Command, ctx: CliContext): void {
 
   blob
     .command('get <ref> [file]')
-    .description('download a blob to FILE (default: its base name here; - for stdout), verifying its SHA-256')
+    .description('download a blob to FILE or into a directory (default: here, under its base name; - for stdout), verifying its SHA-256')
     .option('--job <job>', 'job to read from (default: from REF, or $BUILD_JOB)')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print JSON')
@@ -127,7 +128,7 @@ export function registerBlob(program: Command, ctx: CliContext): void {
         await getBlob(t, job, name, process.stdout as Writable);
         return;
       }
-      const dest = file ?? basename(name);
+      const dest = file === undefined || statSync(file, { throwIfNoEntry: false })?.isDirectory() ? join(file ?? '.', basename(name)) : file;
       // Into a temporary file beside the destination, renamed only once verified: a failed
       // download never leaves a truncated file under the real name.
       const part = join(dirname(dest), `.${basename(dest)}.${process.pid}.part`);

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientOf, startMaster } from '../../helpers/master';
 import { blobFiles, blobUrl, raw } from './helpers';
@@ -175,14 +177,20 @@ describe('blobs over HTTP', () => {
     expect(blobFiles(m)).toHaveLength(1);
   });
 
+  it('with --fsync always, uploads are fsynced and round-trip the same', async () => {
+    const m = await startMaster({ fsync: 'always' });
+    const body = randomBytes(3 * 1024 * 1024);
+    const put = await raw(m, 'PUT', '/blobs/j/synced', { token: m.tokens.admin, body });
+    expect(put.json()).toMatchObject({ size: body.length, sha256: sha(body) });
+    expect((await raw(m, 'GET', '/blobs/j/synced', { token: m.tokens.admin })).body.equals(body)).toBe(true);
+  });
+
   it('survives a restart: metadata and bytes come back, stray files are swept', async () => {
     const m = await startMaster();
     const body = randomBytes(50_000);
     await raw(m, 'PUT', '/blobs/j/keep', { token: m.tokens.admin, body });
     const dataDir = m.dataDir;
     await m.close();
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    const { join } = await import('node:path');
     writeFileSync(join(dataDir, 'blobs', '.tmp', 'half.part'), 'partial upload');
     writeFileSync(join(dataDir, 'blobs', 'j', 'orphan'), 'renamed but never committed');
     mkdirSync(join(dataDir, 'blobs', 'gone'));
