@@ -8,7 +8,7 @@
 // file and its directory before the index row commits, so a power cut cannot leave a row
 // pointing at bytes that never reached the disk.
 import { randomBytes, createHash } from 'node:crypto';
-import { createWriteStream, mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { mkdir, open, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -76,8 +76,9 @@ export class FsBlobStore implements BlobStore {
       try {
         fh = await open(join(this.dir, job, b.object), 'r');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        if (this.index.get(job, name)?.object !== b.object) continue;
+        throw new OurciError(500, `blob ${job}/${name} is missing on disk`);
       }
       const { size } = await fh.stat();
       if (size !== b.size) {
@@ -116,6 +117,8 @@ export class FsBlobStore implements BlobStore {
   private async receive(tmp: string, body: AsyncIterable<Buffer>, opts: BlobPutOptions): Promise<{ size: number; sha256: string }> {
     const hash = createHash('sha256');
     let size = 0;
+    // Opened before streaming, so the file exists by the time a failure unlinks it.
+    const fh = await open(tmp, 'wx', 0o600);
     await pipeline(
       body,
       async function* (source: AsyncIterable<Buffer>) {
@@ -129,7 +132,7 @@ export class FsBlobStore implements BlobStore {
           yield chunk;
         }
       },
-      createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: this.fsyncAlways }),
+      fh.createWriteStream({ flush: this.fsyncAlways }),
     );
     if (opts.declaredSize !== undefined && size !== opts.declaredSize) {
       throw new BadRequestError(`body ended after ${size} of ${opts.declaredSize} bytes`);
