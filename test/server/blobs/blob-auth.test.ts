@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { blobUrlFor } from '../../../server/blobs/index';
 import type { Master } from '../../../server/master';
 import { startMaster, tempDir } from '../../helpers/master';
@@ -109,6 +110,23 @@ describe('blob authorization', () => {
     // Basic works wherever a bearer token does, e.g. the RPC over HTTP.
     const list = await run('curl', ['-sS', '--fail-with-body', '-X', 'POST', '-d', '{"job":"job42"}', `http://ourci:${token}@127.0.0.1:${m.port}/rpc/Blob.List`]);
     expect(JSON.parse(list.stdout).blobs[0]).toMatchObject({ name: 'fw/fw.bin', size: fw.length });
+  });
+
+  it('Basic auth opens the RPC WebSocket too', async () => {
+    const m = await startMaster();
+    const basic = (secret: string): string => `Basic ${Buffer.from(`ourci:${secret}`).toString('base64')}`;
+    const attempt = (auth: string): Promise<string> =>
+      new Promise((resolve) => {
+        const ws = new WebSocket(`${m.url.replace('http', 'ws')}/rpc`, { headers: { authorization: auth } });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        ws.on('error', () => undefined);
+      });
+    expect(await attempt(basic(m.tokens.viewer))).toBe('open');
+    expect(await attempt(basic('nope'))).toBe('401');
   });
 
   it('blobUrlFor keeps a base path and escapes what needs it', () => {

@@ -110,6 +110,17 @@ describe('blobs over HTTP', () => {
     expect(blobFiles(m).filter((f) => f.startsWith('j/'))).toHaveLength(1);
   });
 
+  it('concurrent overwrites of one name leave exactly one version and exact accounting', async () => {
+    const m = await startMaster();
+    const bodies = Array.from({ length: 8 }, (_, i) => randomBytes(100_000 + i * 1000));
+    const results = await Promise.all(bodies.map((body) => raw(m, 'PUT', '/blobs/j/same', { token: m.tokens.admin, body })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
+    const got = (await raw(m, 'GET', '/blobs/j/same', { token: m.tokens.admin })).body;
+    expect(bodies.some((b) => b.equals(got))).toBe(true);
+    expect(blobFiles(m)).toHaveLength(1);
+    expect(m.blobs.usage()).toMatchObject({ storedBytes: got.length, reservedBytes: 0 });
+  });
+
   it('a download in progress keeps reading the version it opened while the name is replaced', async () => {
     const m = await startMaster();
     const one = randomBytes(8 * 1024 * 1024);

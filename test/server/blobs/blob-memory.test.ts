@@ -39,6 +39,8 @@ async function startMasterProcess(): Promise<{ child: ChildProcess; url: string;
 describe('blob streaming memory', () => {
   it(`uploads and downloads ${SIZE / MiB} MiB with the master's peak RSS under ${RSS_LIMIT / MiB} MiB`, async () => {
     const { child, url, token } = await startMasterProcess();
+    const idle = peakRss(child.pid!);
+    const t0 = Date.now();
     const { hostname, port } = new URL(url);
     const target = { host: hostname, port: Number(port), path: '/blobs/mem/big.bin', agent: false, headers: { authorization: `Bearer ${token}` } };
 
@@ -67,6 +69,7 @@ describe('blob streaming memory', () => {
     expect(put.status).toBe(201);
     expect(JSON.parse(put.body)).toMatchObject({ size: SIZE, sha256: digest });
     const afterUpload = peakRss(child.pid!);
+    const t1 = Date.now();
 
     // Download, hashing as it arrives.
     const got = await new Promise<{ size: number; sha: string; header: string }>((resolve, reject) => {
@@ -85,7 +88,11 @@ describe('blob streaming memory', () => {
     });
     expect(got).toEqual({ size: SIZE, sha: digest, header: digest });
     const afterDownload = peakRss(child.pid!);
-    console.log(`master peak RSS: ${(afterUpload / MiB).toFixed(0)} MiB after upload, ${(afterDownload / MiB).toFixed(0)} MiB after download of ${SIZE / MiB} MiB`);
+    const rate = (ms: number): string => `${((SIZE / MiB) / (ms / 1000)).toFixed(0)} MiB/s`;
+    console.log(
+      `${SIZE / MiB} MiB: upload ${rate(t1 - t0)}, download ${rate(Date.now() - t1)} (client hashing included); ` +
+        `master peak RSS ${(idle / MiB).toFixed(0)} MiB idle, ${(afterUpload / MiB).toFixed(0)} MiB after upload, ${(afterDownload / MiB).toFixed(0)} MiB after download`,
+    );
     expect(afterDownload).toBeLessThan(RSS_LIMIT);
   }, 180_000);
 });
