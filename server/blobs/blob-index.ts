@@ -46,7 +46,7 @@ export class BlobIndex {
     list: Statement<[string], Row>;
     any: Statement<[string], { one: number }>;
     jobs: Statement<[], { job: string; bytes: number; blobs: number }>;
-    objects: Statement<[], { job: string; object: string }>;
+    objects: Statement<[], { job: string; name: string; object: string }>;
     upsert: Statement<[string, string, string, number, string, number]>;
     remove: Statement<[string, string]>;
   };
@@ -60,7 +60,7 @@ export class BlobIndex {
       list: d.prepare('SELECT * FROM blobs WHERE job = ? ORDER BY name'),
       any: d.prepare('SELECT 1 AS one FROM blobs WHERE job = ? LIMIT 1'),
       jobs: d.prepare('SELECT job, SUM(size) AS bytes, COUNT(*) AS blobs FROM blobs GROUP BY job'),
-      objects: d.prepare('SELECT job, object FROM blobs'),
+      objects: d.prepare('SELECT job, name, object FROM blobs'),
       upsert: d.prepare(
         `INSERT INTO blobs(job, name, object, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(job, name) DO UPDATE SET object = excluded.object, size = excluded.size,
@@ -88,13 +88,14 @@ export class BlobIndex {
     return this.sql.jobs.all();
   }
 
-  /** Every object file the index refers to, by job (for the start-up sweep of orphans). */
-  objects(): Map<string, Set<string>> {
-    const out = new Map<string, Set<string>>();
-    for (const { job, object } of this.sql.objects.iterate()) {
-      let set = out.get(job);
-      if (!set) out.set(job, (set = new Set()));
-      set.add(object);
+  /** Every object file the index refers to, by job and file name (for the start-up
+   * reconciliation of rows and files). */
+  objects(): Map<string, Map<string, string>> {
+    const out = new Map<string, Map<string, string>>();
+    for (const { job, name, object } of this.sql.objects.iterate()) {
+      let files = out.get(job);
+      if (!files) out.set(job, (files = new Map()));
+      files.set(object, name);
     }
     return out;
   }

@@ -38,12 +38,11 @@ export class FsBlobStore implements BlobStore {
     this.fsyncAlways = opts.fsync === 'always';
     this.index = new BlobIndex(opts.db);
     mkdirSync(join(this.dir, TMP), { recursive: true, mode: 0o700 });
-    this.removeOrphans();
+    this.reconcile();
   }
 
   async put(job: string, name: string, body: AsyncIterable<Buffer>, opts: BlobPutOptions): Promise<BlobPutResult> {
-    const createdAt = Date.now();
-    const object = `${createdAt.toString(36)}-${randomBytes(8).toString('hex')}`;
+    const object = `${Date.now().toString(36)}-${randomBytes(8).toString('hex')}`;
     const tmp = join(this.dir, TMP, `${object}.part`);
     const final = join(this.dir, job, object);
     let placed = false;
@@ -51,7 +50,7 @@ export class FsBlobStore implements BlobStore {
       const { size, sha256 } = await this.receive(tmp, body, opts);
       await this.place(tmp, job, final);
       placed = true;
-      const record: IndexedBlob = { job, name, object, size, sha256, createdAt };
+      const record: IndexedBlob = { job, name, object, size, sha256, createdAt: Date.now() };
       const replaced = await this.index.put(record);
       if (replaced) await this.unlinkObject(replaced);
       return { record: publicRecord(record), replaced: replaced && publicRecord(replaced) };
@@ -172,19 +171,27 @@ export class FsBlobStore implements BlobStore {
     if (!this.index.hasJob(b.job)) await rmdir(join(this.dir, b.job)).catch(() => undefined);
   }
 
-  /** At start-up, before any upload: drops unfinished uploads, and files no row points at
-   * (left by a crash between a rename and its commit, or between a commit and an unlink). */
-  private removeOrphans(): void {
+  /** At start-up, before any upload: drops unfinished uploads, files no row points at (left
+   * by a crash between a rename and its commit, or between a commit and an unlink), and rows
+   * whose file is gone (removed by hand), so the index and the disk agree. */
+  private reconcile(): void {
     rmSync(join(this.dir, TMP), { recursive: true, force: true });
     mkdirSync(join(this.dir, TMP), { mode: 0o700 });
     const known = this.index.objects();
     for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name === TMP) continue;
-      const objects = known.get(entry.name);
       const jobDir = join(this.dir, entry.name);
-      for (const f of readdirSync(jobDir)) if (!objects?.has(f)) rmSync(join(jobDir, f), { recursive: true, force: true });
-      if (!objects) rmdirSync(jobDir);
+      const rows = known.get(entry.name);
+      known.delete(entry.name);
+      let kept = 0;
+      for (const f of readdirSync(jobDir)) {
+        if (rows?.delete(f)) kept++;
+        else rmSync(join(jobDir, f), { recursive: true, force: true });
+      }
+      if (rows?.size) known.set(entry.name, rows);
+      if (kept === 0) rmdirSync(jobDir);
     }
+    for (const [job, rows] of known) for (const name of rows.values()) void this.index.remove(job, name);
   }
 }
 

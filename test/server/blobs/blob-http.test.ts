@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clientOf, startMaster } from '../../helpers/master';
@@ -200,8 +200,14 @@ describe('blobs over HTTP', () => {
     const m = await startMaster();
     const body = randomBytes(50_000);
     await raw(m, 'PUT', '/blobs/j/keep', { token: m.tokens.admin, body });
+    await raw(m, 'PUT', '/blobs/j/lost', { token: m.tokens.admin, body: 'file removed by hand' });
+    await raw(m, 'PUT', '/blobs/k/lost', { token: m.tokens.admin, body: 'whole job directory removed' });
     const dataDir = m.dataDir;
+    // Object files have random names: the small one in j/ is `lost`.
+    const lostFile = blobFiles(m).find((f) => f.startsWith('j/') && statSync(join(dataDir, 'blobs', f)).size !== body.length)!;
     await m.close();
+    rmSync(join(dataDir, 'blobs', lostFile));
+    rmSync(join(dataDir, 'blobs', 'k'), { recursive: true });
     writeFileSync(join(dataDir, 'blobs', '.tmp', 'half.part'), 'partial upload');
     writeFileSync(join(dataDir, 'blobs', 'j', 'orphan'), 'renamed but never committed');
     mkdirSync(join(dataDir, 'blobs', 'gone'));
@@ -210,5 +216,12 @@ describe('blobs over HTTP', () => {
     const r = await raw(m2, 'GET', '/blobs/j/keep', { token: m2.tokens.admin });
     expect(r.body.equals(body)).toBe(true);
     expect(blobFiles(m2)).toHaveLength(1);
+    // Rows whose files are gone are forgotten, and their bytes no longer counted.
+    const c = await clientOf(m2);
+    expect((await c.call('Blob.List', { job: 'j' })).blobs.map((b) => b.name)).toEqual(['keep']);
+    expect(await c.call('Blob.List', { job: 'k' })).toEqual({ blobs: [], totalBytes: 0 });
+    expect((await raw(m2, 'GET', '/blobs/j/lost', { token: m2.tokens.admin })).status).toBe(404);
+    expect(m2.blobs.usage().storedBytes).toBe(body.length);
   });
 });
+
