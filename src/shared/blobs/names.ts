@@ -56,9 +56,15 @@ export function decodeBlobPath(raw: string): { name: string } | { problem: strin
 
 export const JobId = z.string().regex(JOB_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ -');
 
-export const BlobName = z.string().refine(isValidBlobName, {
-  message: 'must be "/"-separated segments of A-Z a-z 0-9 . _ - (no empty, "." or ".." segments, at most 1024 characters)',
-});
+const MESSAGE = 'must be "/"-separated segments of A-Z a-z 0-9 . _ - (no empty, "." or ".." segments, at most 1024 characters)';
+
+// The pattern shows in RPC.Describe's JSON Schema; the refinement adds what a pattern cannot
+// say simply (no "." or ".." segment, segment length).
+export const BlobName = z
+  .string()
+  .max(MAX_BLOB_NAME_LENGTH)
+  .regex(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/, MESSAGE)
+  .refine(isValidBlobName, { message: MESSAGE });
 
 /** The HTTP path of a blob; valid job ids and names need no escaping. */
 export function blobPath(job: string, name: string): string {

@@ -11,11 +11,3 @@ export function formatBytes(n: number): string {
   }
   return u === 0 ? `${n} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${UNITS[u]}`;
 }
-
-/** Parses `4GiB`, `500M`, `1.5g`, `1024` (bytes) into bytes; binary units either way. */
-export function parseBytes(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
-  if (!m) return undefined;
-  const mult = 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
-  return Math.floor(Number(m[1]) * mult);
-}

@@ -163,6 +163,15 @@ describe('blobs over HTTP', () => {
     expect(blobFiles(m).filter((f) => !f.startsWith('.tmp'))).toHaveLength(2);
   });
 
+  it('describes Blob.* with JSON Schemas that carry the name rules', async () => {
+    const m = await startMaster();
+    const c = await clientOf(m, 'viewer');
+    const d = await c.call('RPC.Describe', { name: 'Blob.Delete' });
+    expect(d.scopes).toEqual(['admin', 'task']);
+    expect(JSON.stringify(d.params)).toContain('A-Za-z0-9._-');
+    expect((await c.call('RPC.List', {})).methods).toEqual(expect.arrayContaining(['Blob.List', 'Blob.Delete']));
+  });
+
   it('a blob name and a longer name under it coexist', async () => {
     const m = await startMaster();
     await raw(m, 'PUT', '/blobs/j/fw', { token: m.tokens.admin, body: 'file' });
