@@ -16,6 +16,15 @@ import { registerHttpRpc } from './rpc/http-rpc';
 import { Registry } from './rpc/registry';
 import { registerSysMethods } from './rpc/sys-handlers';
 import { WsTransport } from './rpc/ws-transport';
+import { AgentRegistry, registerAgentMethods } from './agents/agent-registry';
+import { EventHub, registerEventMethods } from './events/event-hub';
+import { registerJobMethods } from './jobs/job-handlers';
+import { JobService } from './jobs/job-service';
+import { SqliteStateStore } from './jobs/sqlite-state-store';
+import { TaskTokens } from './jobs/task-tokens';
+import { LogStore } from './logs/log-store';
+import { isTerminalTask, type Task } from '../src/shared/jobs/model';
+import { registerLogRoutes } from './logs/log-routes';
 
 export interface Master {
   url: string;
@@ -30,6 +39,9 @@ export interface Master {
   registry: Registry;
   http: HttpServer;
   metrics: Metrics;
+  events: EventHub;
+  jobs: JobService;
+  agents: AgentRegistry;
   blobs: BlobService;
   close(): Promise<void>;
 }
@@ -56,8 +68,51 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
   registerBlobMethods(registry, blobs);
 
+  // Jobs, tasks, logs: the URL they hand to tasks is known once the server listens.
+  let baseUrl = config.publicUrl ?? '';
+  const events = new EventHub();
+  const logs = new LogStore({ dir: join(dataDir, 'logs'), capBytes: config.logCapBytes });
+  const taskTokens = new TaskTokens();
+  tokenStore.addResolver((t) => taskTokens.resolve(t));
+  const agents = new AgentRegistry(events);
+  const stateStore = new SqliteStateStore(db);
+  const jobs = new JobService({
+    store: stateStore,
+    pubsub,
+    hooks,
+    events,
+    logs,
+    tokens: taskTokens,
+    publicUrl: () => baseUrl,
+    blobUrl: (job, token) => {
+      const u = new URL(`${baseUrl}/blobs/${job}`);
+      u.username = 'ourci';
+      u.password = token;
+      return u.toString();
+    },
+    fanoutCap: config.fanoutCap,
+    timeoutGraceMs: config.timeoutGraceMs,
+    onAttempt: (channel, current) => agents.setCurrent(channel, current),
+  });
+  registerJobMethods(registry, jobs, stateStore, logs);
+  registerEventMethods(registry, events);
+  registerAgentMethods(registry, agents);
+
   const ws = new WsTransport(registry);
-  const metrics = new Metrics(() => pubsub, () => ws.connections);
+  const metrics = new Metrics(
+    () => pubsub,
+    () => ws.connections,
+    () => ({ ...jobs.activeCounts(), agents: agents.list().length }),
+  );
+  events.listen((_topic, type, data) => {
+    if (type !== 'task.updated') return;
+    const t = data as Task;
+    if (!isTerminalTask(t.status)) return;
+    metrics.tasksEnded.inc({ status: t.status, topic: t.topic });
+    if (t.startedAt && t.finishedAt) {
+      metrics.taskDuration.observe({ topic: t.topic }, (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000);
+    }
+  });
   hooks.add({
     onDelivered: (ev, ms) => {
       if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
@@ -73,6 +128,10 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   });
   http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
   registerHttpRpc(http, registry);
+  registerLogRoutes(http, logs, (id) => {
+    const t = jobs.taskRow(id);
+    return t ? { job: t.job, attempts: t.attempts } : undefined;
+  });
   registerBlobRoutes(http, blobs);
   http.route({
     methods: ['GET', 'HEAD'],
@@ -93,9 +152,10 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
 
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
+  if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
-  blobs.setPublicUrl(config.publicUrl ?? url);
+  blobs.setPublicUrl(baseUrl);
 
   let closed = false;
   return {
@@ -111,15 +171,20 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     registry,
     http,
     metrics,
+    events,
+    jobs,
+    agents,
     blobs,
     async close() {
       if (closed) return;
       closed = true;
+      jobs.close();
       pubsub.close();
       ws.close();
       blobs.close();
       await http.close();
       db.close();
+      logs.closeAll();
     },
   };
 }
