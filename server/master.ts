@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
-import { createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
+import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
@@ -64,7 +64,6 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const startedAt = Date.now();
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
-  // TODO(jobs): pass `jobs: { finishedAt }` so retention and the size cap can evict.
   const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
   registerBlobMethods(registry, blobs);
 
@@ -84,17 +83,14 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     logs,
     tokens: taskTokens,
     publicUrl: () => baseUrl,
-    blobUrl: (job, token) => {
-      const u = new URL(`${baseUrl}/blobs/${job}`);
-      u.username = 'ourci';
-      u.password = token;
-      return u.toString();
-    },
+    blobUrl: (job, token) => blobUrlFor(baseUrl, job, token),
     fanoutCap: config.fanoutCap,
     timeoutGraceMs: config.timeoutGraceMs,
     onAttempt: (channel, current) => agents.setCurrent(channel, current),
   });
   registerJobMethods(registry, jobs, stateStore, logs);
+  // Blob retention and the size cap evict blobs of finished jobs first.
+  blobs.setJobLookup({ finishedAt: (j) => (/^\d+$/.test(j) ? (jobs.jobRow(Number(j))?.finishedAt ?? undefined) : undefined) });
   registerEventMethods(registry, events);
   registerAgentMethods(registry, agents);
 
