@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
-import type { CliContext } from '../context';
+import { parseSize, type CliContext } from '../context';
 import { addGitHubOptions, githubConfigOf, publicUrlOf, type GitHubFlags } from '../github-settings';
-
-type MasterFlags = { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string } & GitHubFlags;
 
 export function registerMaster(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -18,7 +16,11 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'data directory: database, logs, blobs, tokens (env OURCI_DATA, default ./.ourci)')
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
-    .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal');
+    .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
+    .option('--blob-max-size <size>', 'largest single blob (default 4G)')
+    .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
+    .option('--blob-retention-days <n>', 'delete blobs of jobs finished longer ago than this (default 14)');
   addGitHubOptions(cmd)
     .addHelpText(
       'after',
@@ -32,11 +34,20 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     });
 }
 
-export async function runMaster(
-  ctx: CliContext,
-  cmd: Command,
-  o: MasterFlags,
-): Promise<Master> {
+export interface MasterFlags extends GitHubFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  publicRead?: boolean;
+  fsync: string;
+  logCap?: string;
+  blobMaxSize?: string;
+  blobStoreMax?: string;
+  blobRetentionDays?: string;
+}
+
+export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
@@ -53,6 +64,12 @@ export async function runMaster(
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
+    blobs: {
+      ...(o.blobMaxSize ? { maxBlobBytes: parseSize(o.blobMaxSize) } : {}),
+      ...(o.blobStoreMax ? { maxTotalBytes: parseSize(o.blobStoreMax) } : {}),
+      ...(o.blobRetentionDays ? { retentionDays: Number(o.blobRetentionDays) } : {}),
+    },
     publicUrl: publicUrlOf(o, env, file),
     github: githubConfigOf(o, env, file),
   });
