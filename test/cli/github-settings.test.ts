@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { FileConfig } from '../../src/cli/config';
 import { githubConfigOf, publicUrlOf } from '../../src/cli/github-settings';
 import { startFakeGitHub } from '../helpers/fake-github';
 import { tempDir, waitFor } from '../helpers/master';
@@ -50,8 +51,10 @@ describe('GitHub settings', () => {
   });
 
   it('refuses config-file values of the wrong type', () => {
-    expect(() => githubConfigOf({}, {}, { githubToken: 't', githubRepos: 'a/b' })).toThrow(/githubRepos must be a list/);
-    expect(() => githubConfigOf({}, {}, { githubToken: 't', githubReconcile: 'yes' })).toThrow(/githubReconcile must be true or false/);
+    // What a hand-written JSON file may hold, whatever the types say.
+    const file = (v: Record<string, unknown>): FileConfig => v as FileConfig;
+    expect(() => githubConfigOf({}, {}, file({ githubToken: 't', githubRepos: 'a/b' }))).toThrow(/githubRepos must be a list/);
+    expect(() => githubConfigOf({}, {}, file({ githubToken: 't', githubReconcile: 'yes' }))).toThrow(/githubReconcile must be true or false/);
   });
 
   it('checks the public URL', () => {
