@@ -22,7 +22,7 @@ export function statusOf(job: Job, publicUrl: string, task: (id: string) => Task
   const failed = job.firstFailedTask ? task(job.firstFailedTask) : undefined;
   const targetUrl = job.firstFailedTask && job.status !== 'cancelled' ? `${base}/tasks/${job.firstFailedTask}` : `${base}/jobs/${job.id}`;
   const progress = `${job.tasksDone}/${job.tasksTotal} tasks done`;
-  const name = failed ? quoteName(failed.name) : 'a task';
+  const name = failed ? oneLine(failed.name) : 'a task';
   switch (job.status) {
     case 'running':
       return { state: 'pending', description: clip(job.tasksDone === 0 && job.tasksTotal <= 1 ? 'Queued' : `Running: ${progress}`), targetUrl };
@@ -56,7 +56,7 @@ function clipWithTail(head: string, tail: string): string {
   return clip(head, MAX_DESCRIPTION - t) + tail;
 }
 
-function quoteName(name: string): string {
+function oneLine(name: string): string {
   const n = name.replace(/\s+/g, ' ').trim();
   return n ? n : 'a task';
 }
