@@ -34,7 +34,7 @@ export class GitHubJobs {
   apply(ev: GitHubEvent): string | undefined {
     if (ev.kind === 'push') return this.start({ repo: ev.repo, sha: ev.sha, ref: ev.ref, title: ev.title, cloneUrl: ev.cloneUrl });
     if (ev.action === 'closed') {
-      this.cancelPr(ev.repo, ev.pr, `pull request #${ev.pr} was closed`);
+      this.cancelPr(ev.repo, ev.pr, `pull request #${ev.pr} was ${ev.merged ? 'merged' : 'closed'}`);
       return undefined;
     }
     return this.startForPr({ repo: ev.repo, sha: ev.sha, ref: ev.ref, pr: ev.pr, title: ev.title, cloneUrl: ev.cloneUrl });

@@ -80,6 +80,7 @@ export class StatusReporter {
       c.latest = null;
       this.onJob(latest);
     }, wait);
+    c.timer.unref();
   }
 
   /** Writes a job's current status even if it was written before (repairs after a restart). */

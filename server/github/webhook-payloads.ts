@@ -16,6 +16,7 @@ const PullRequestPayload = z.object({
   number: z.number().int().positive(),
   pull_request: z.object({
     title: z.string(),
+    merged: z.boolean().nullable().optional(),
     head: z.object({ sha: Sha, ref: z.string() }),
   }),
   repository: Repository,
@@ -32,7 +33,18 @@ const PushPayload = z.object({
 export type PullRequestAction = 'opened' | 'synchronize' | 'reopened' | 'closed';
 
 export type GitHubEvent =
-  | { kind: 'pull_request'; action: PullRequestAction; repo: string; pr: number; sha: string; ref: string; title: string; cloneUrl: string }
+  | {
+      kind: 'pull_request';
+      action: PullRequestAction;
+      repo: string;
+      pr: number;
+      sha: string;
+      ref: string;
+      title: string;
+      cloneUrl: string;
+      /** For `closed`: whether it was merged. */
+      merged?: boolean;
+    }
   | { kind: 'push'; repo: string; sha: string; ref: string; title: string; cloneUrl: string };
 
 export type Classified = { event: GitHubEvent } | { ignored: string };
@@ -62,6 +74,7 @@ export function classify(name: string, body: unknown, o: ClassifyOptions): Class
         ref: p.pull_request.head.ref,
         title: p.pull_request.title,
         cloneUrl: p.repository.clone_url,
+        ...(p.action === 'closed' ? { merged: Boolean(p.pull_request.merged) } : {}),
       },
     };
   }

@@ -150,6 +150,17 @@ describe('POST /webhooks/github', () => {
     expect(after.find((j) => j.sha === sha(2))!.cancelReason).toBe('pull request #2 was closed');
   });
 
+  it('says "merged" when a merged pull request cancels its jobs', async () => {
+    const fake = await startFakeGitHub();
+    const m = await githubMaster(fake);
+    await deliver(m.url, { event: 'pull_request', body: prPayload({ action: 'opened', sha: sha(1) }) });
+    await jobsWhen(m, 1);
+    const closed = prPayload({ action: 'closed', sha: sha(1) });
+    (closed.pull_request as { merged: boolean }).merged = true;
+    await deliver(m.url, { event: 'pull_request', body: closed });
+    await waitFor(async () => (await jobsOf(m))[0]!.cancelReason === 'pull request #2 was merged');
+  });
+
   it('keeps older commits building when superseding is off', async () => {
     const fake = await startFakeGitHub();
     const m = await githubMaster(fake, { cancelSuperseded: false });
