@@ -22,6 +22,7 @@ import { JobService } from './jobs/job-service';
 import { SqliteStateStore } from './jobs/sqlite-state-store';
 import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
+import { isTerminalTask, type Task } from '../src/shared/jobs/model';
 import { registerLogRoutes } from './logs/log-routes';
 
 export interface Master {
@@ -93,7 +94,20 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   registerAgentMethods(registry, agents);
 
   const ws = new WsTransport(registry);
-  const metrics = new Metrics(() => pubsub, () => ws.connections);
+  const metrics = new Metrics(
+    () => pubsub,
+    () => ws.connections,
+    () => ({ ...jobs.activeCounts(), agents: agents.list().length }),
+  );
+  events.listen((_topic, type, data) => {
+    if (type !== 'task.updated') return;
+    const t = data as Task;
+    if (!isTerminalTask(t.status)) return;
+    metrics.tasksEnded.inc({ status: t.status, topic: t.topic });
+    if (t.startedAt && t.finishedAt) {
+      metrics.taskDuration.observe({ topic: t.topic }, (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000);
+    }
+  });
   hooks.add({
     onDelivered: (ev, ms) => {
       if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
