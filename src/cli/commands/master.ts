@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
-import type { CliContext } from '../context';
+import { parseDuration, type CliContext } from '../context';
 
 export function registerMaster(program: Command, ctx: CliContext): void {
   program
@@ -15,6 +15,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'data directory: database, logs, blobs, tokens (env OURCI_DATA, default ./.ourci)')
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
+    .option('--timeout-grace <duration>', 'how long past a task\'s timeout the master waits for its agent before ending it as timeout', '30s')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
     .addHelpText(
       'after',
@@ -22,7 +23,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
         'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
         'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
     )
-    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
+    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string; timeoutGrace: string }, cmd: Command) => {
       await runMaster(ctx, cmd, o);
     });
 }
@@ -30,7 +31,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
 export async function runMaster(
   ctx: CliContext,
   cmd: Command,
-  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
+  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string; timeoutGrace?: string },
 ): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
@@ -48,6 +49,7 @@ export async function runMaster(
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    timeoutGraceMs: o.timeoutGrace !== undefined ? parseDuration(o.timeoutGrace) * 1000 : undefined,
   });
   const record = join(master.dataDir, 'master.json');
   writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');
