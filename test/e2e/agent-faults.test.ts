@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../helpers/master';
 import { MasterProcess, startAgent } from '../helpers/processes';
 import { gate, open, sh } from './scripts';
-import { call, readLog, setAckDeadline, waitJobFinished } from './support';
+import { call, readLog, setAckDeadline, waitJobFinished, waitLogLine } from './support';
 
 const TOPIC = 'e2e/build';
 
@@ -28,14 +28,14 @@ describe('agent faults', () => {
     const ackId = (await doomed.waitForOutput(new RegExp(`task ${task} attempt 1 of job ${job} started \\(delivery (\\S+)\\)`)))[1]!;
     const tokenFile = join(dir, 'token.1');
     const token1 = await waitFor(() => (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : ''), 20_000, 'attempt 1 to save its token');
-    await waitFor(async () => (await readLog(master, task)).text.includes('attempt 1 started'), 20_000, 'attempt 1 log');
+    await waitLogLine(master, task, 'attempt 1 started');
     // Later deliveries lease for longer: the survivor must not lose its lease on a loaded machine.
     await call(master, 'PubSub.UpdateSubscription', { name: TOPIC, ackDeadlineSeconds: 60 });
 
     await doomed.kill('SIGKILL');
     const survivor = await startAgent(master, { topics: [TOPIC], name: 'survivor' });
     await survivor.waitForOutput(`task ${task} attempt 2 of job ${job} started`, 30_000);
-    await waitFor(async () => (await readLog(master, task, 2)).text.includes('attempt 2 started'), 20_000, 'attempt 2 log');
+    await waitLogLine(master, task, 'attempt 2 started', 2);
     expect((await attemptsOf(master, task)).map((a) => [a.attempt, a.status, a.agent])).toEqual([
       [1, 'lost', 'doomed'],
       [2, 'running', 'survivor'],
@@ -88,7 +88,7 @@ describe('agent faults', () => {
 
     const second = await startAgent(master, { topics: [TOPIC], name: 'second' });
     await second.waitForOutput(`task ${job2.task} attempt 1 of job ${job2.job} started`);
-    await waitFor(async () => (await readLog(master, job2.task)).text.includes('two running'), 20_000, 'job 2 to run');
+    await waitLogLine(master, job2.task, 'two running on 1');
     second.child.kill('SIGTERM');
     await second.waitForOutput('agent second: draining');
     second.child.kill('SIGTERM');

@@ -97,6 +97,11 @@ export async function readLog(master: MasterProcess, task: string, attempt?: num
   }
 }
 
+/** Waits until a line of the task's log (latest attempt, or `attempt`) matches `line` exactly. */
+export async function waitLogLine(master: MasterProcess, task: string, line: string, attempt?: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => (await readLog(master, task, attempt)).text.split('\n').includes(line), timeoutMs, `"${line}" in the log of task ${task}`);
+}
+
 /** Publishes nothing but makes the topic's default subscription lease for `seconds`. */
 export async function setAckDeadline(master: MasterProcess, topic: string, seconds: number): Promise<void> {
   await call(master, 'PubSub.CreateTopic', { name: topic });
