@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../helpers/master';
 import { MasterProcess, startAgent } from '../helpers/processes';
 import { gate, open, sh } from './scripts';
-import { BUILD_TOPIC, ESP_TOPIC, SEED_ARGS, SEED_TASKS, byName, call, getJob, readLog, setAckDeadline, waitJob, waitJobFinished, waitLogLine } from './support';
+import { BUILD_TOPIC, ESP_TOPIC, SEED_ARGS, SEED_SAYS, SEED_TASKS, byName, call, getJob, readLog, setAckDeadline, waitJob, waitJobFinished, waitLogLine } from './support';
 
 const TOPIC = 'e2e/build';
 
@@ -107,6 +107,7 @@ describe('master faults', () => {
       const log = await readLog(master, t.id);
       expect(log.complete).toBe(true);
       expect(log.text, `log of ${t.name}`).toMatch(/^\[ourci\] task \d+ attempt 1 of job \d+ on /);
+      expect(log.text, `log of ${t.name}`).toMatch(SEED_SAYS[t.name]!);
       expect(log.text, `log of ${t.name}`).toMatch(/\[ourci\] exit code 0 after [\d.]+s\n$/);
     }
     // The agents reconnected by themselves and are registered again.

@@ -6,22 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { MasterProcess, REPO_ROOT, runOurci, startAgent } from '../helpers/processes';
-import { BUILD_TOPIC, ESP_TOPIC, SEED_ARGS, SEED_TASKS, byName, call, getJob, readLog, waitJob, waitJobFinished } from './support';
-
-const VERSION = readFileSync(join(REPO_ROOT, 'examples/seed-workflow/fw/VERSION'), 'utf8').trim();
-
-/** What each task's own script prints when it succeeds. */
-const SAYS: Record<string, RegExp> = {
-  'ci/main.sh': /main: 3 builds spawned/,
-  v7: /v7: 10\/10 tests passed/,
-  mongoose: /mongoose: 6\/6 tests passed/,
-  'mongoose-iot': /mongoose-iot: 3 platform builds spawned/,
-  'fw/posix': new RegExp(`fw/posix: mongoose-iot v${VERSION} boots`),
-  'fw/esp8266': /fw\/esp8266: uploaded fw-esp8266\.tar\.gz and test-esp8266\.sh/,
-  'fw/esp8266 OTA=1': /fw\/esp8266-ota: uploaded fw-esp8266-ota\.tar\.gz and test-esp8266-ota\.sh/,
-  'test/esp-12e esp8266': new RegExp(`esp-12e: PASS mongoose-iot v${VERSION} \\(fw-esp8266\\.tar\\.gz\\)`),
-  'test/esp-12e esp8266-ota': new RegExp(`esp-12e: PASS mongoose-iot v${VERSION} \\(fw-esp8266-ota\\.tar\\.gz\\)`),
-};
+import { BUILD_TOPIC, ESP_TOPIC, FW_VERSION, SEED_ARGS, SEED_SAYS, SEED_TASKS, byName, call, getJob, readLog, waitJob, waitJobFinished } from './support';
 
 async function startCluster(withEsp: boolean): Promise<MasterProcess> {
   const master = await MasterProcess.start();
@@ -81,7 +66,7 @@ describe('the seed workflow', () => {
     for (const t of tasks) {
       const log = await readLog(master, t.id);
       expect(log.complete).toBe(true);
-      expect(log.text, `log of ${t.name}`).toMatch(SAYS[t.name]!);
+      expect(log.text, `log of ${t.name}`).toMatch(SEED_SAYS[t.name]!);
       expect(log.text).toMatch(/\[ourci\] exit code 0 after/);
       // The attempt token is in the environment (OURCI_TOKEN, BLOB_URL) and never in a log.
       expect(log.text).not.toMatch(/oct_/);
@@ -100,10 +85,10 @@ describe('the seed workflow', () => {
       const files = untar(fw.body);
       const image = files.get('firmware/firmware.bin')!;
       const manifest = JSON.parse(files.get('firmware/manifest.json')!.toString('utf8')) as Record<string, unknown>;
-      expect(manifest).toMatchObject({ name: 'mongoose-iot', platform: 'esp8266', version: VERSION, ota: variant === 'esp8266-ota' });
+      expect(manifest).toMatchObject({ name: 'mongoose-iot', platform: 'esp8266', version: FW_VERSION, ota: variant === 'esp8266-ota' });
       expect(image[0]).toBe(0xe9);
       expect(image.length % 16).toBe(0);
-      expect(image.toString('latin1')).toContain(`mongoose-iot v${VERSION} (esp8266${variant === 'esp8266-ota' ? ', OTA' : ''})`);
+      expect(image.toString('latin1')).toContain(`mongoose-iot v${FW_VERSION} (esp8266${variant === 'esp8266-ota' ? ', OTA' : ''})`);
       const script = await blob(master, jobId, `test-${variant}.sh`);
       expect(script.status).toBe(200);
       expect(script.body.equals(driver)).toBe(true);

@@ -1,5 +1,6 @@
 // What the end-to-end suites share: the seed workflow's entry point, reads that ride out a
 // master restart, and job/log helpers over the master's HTTP RPC.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, OurciError } from '../../src/shared/errors';
 import type { Job, Task } from '../../src/shared/jobs/model';
@@ -24,6 +25,21 @@ export const SEED_TASKS: Record<string, string | null> = {
   'fw/esp8266 OTA=1': 'mongoose-iot',
   'test/esp-12e esp8266': 'fw/esp8266',
   'test/esp-12e esp8266-ota': 'fw/esp8266 OTA=1',
+};
+
+export const FW_VERSION = readFileSync(join(REPO_ROOT, 'examples/seed-workflow/fw/VERSION'), 'utf8').trim();
+
+/** What each task's own script prints when it succeeds. */
+export const SEED_SAYS: Record<string, RegExp> = {
+  'ci/main.sh': /^main: 3 builds spawned$/m,
+  v7: /^v7: 10\/10 tests passed$/m,
+  mongoose: /^mongoose: 6\/6 tests passed$/m,
+  'mongoose-iot': /^mongoose-iot: 3 platform builds spawned$/m,
+  'fw/posix': new RegExp(`^fw/posix: mongoose-iot v${FW_VERSION} boots$`, 'm'),
+  'fw/esp8266': /^fw\/esp8266: uploaded fw-esp8266\.tar\.gz and test-esp8266\.sh$/m,
+  'fw/esp8266 OTA=1': /^fw\/esp8266-ota: uploaded fw-esp8266-ota\.tar\.gz and test-esp8266-ota\.sh$/m,
+  'test/esp-12e esp8266': new RegExp(`^esp-12e: PASS mongoose-iot v${FW_VERSION} \\(fw-esp8266\\.tar\\.gz\\)$`, 'm'),
+  'test/esp-12e esp8266-ota': new RegExp(`^esp-12e: PASS mongoose-iot v${FW_VERSION} \\(fw-esp8266-ota\\.tar\\.gz\\)$`, 'm'),
 };
 
 const retryable = (err: unknown): boolean =>
