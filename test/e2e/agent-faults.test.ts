@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../helpers/master';
-import { MasterProcess, startAgent } from '../helpers/processes';
+import { MasterProcess, runOurci, startAgent } from '../helpers/processes';
 import { gate, open, sh } from './scripts';
-import { call, readLog, setAckDeadline, waitJobFinished, waitLogLine } from './support';
+import { call, readLog, waitJobFinished, waitLogLine } from './support';
 
 const TOPIC = 'e2e/build';
 
@@ -19,7 +19,9 @@ describe('agent faults', () => {
   it('SIGKILL mid-task: the task runs again elsewhere, the dead attempt is refused, counted once', async () => {
     const master = await MasterProcess.start();
     // A short lease so the dead agent's delivery comes back quickly.
-    await setAckDeadline(master, TOPIC, 3);
+    const admin = { env: { OURCI_URL: master.url, OURCI_TOKEN: master.tokens.admin } };
+    const created = await runOurci(['pubsub', 'create-subscription', TOPIC, '--topic', TOPIC, '--ack-deadline', '3'], admin);
+    expect(created).toMatchObject({ code: 0, stdout: `created ${TOPIC} on ${TOPIC}\n` });
     const doomed = await startAgent(master, { topics: [TOPIC], name: 'doomed' });
     const dir = tempDir();
     const script = `echo "$OURCI_TOKEN" > "$E2E_DIR/token.$BUILD_ATTEMPT"; echo "attempt $BUILD_ATTEMPT started"; ${gate('go')}; echo "attempt $BUILD_ATTEMPT finished"`;
@@ -30,7 +32,8 @@ describe('agent faults', () => {
     const token1 = await waitFor(() => (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : ''), 20_000, 'attempt 1 to save its token');
     await waitLogLine(master, task, 'attempt 1 started');
     // Later deliveries lease for longer: the survivor must not lose its lease on a loaded machine.
-    await call(master, 'PubSub.UpdateSubscription', { name: TOPIC, ackDeadlineSeconds: 60 });
+    const updated = await runOurci(['pubsub', 'update-subscription', TOPIC, '--ack-deadline', '60'], admin);
+    expect(updated.stdout).toMatch(new RegExp(`^${TOPIC}: ack deadline 60s`));
 
     await doomed.kill('SIGKILL');
     const survivor = await startAgent(master, { topics: [TOPIC], name: 'survivor' });
@@ -107,5 +110,8 @@ describe('agent faults', () => {
     expect(released).not.toMatch(/^two done$/m);
     expect(released).toMatch(/\[ourci\] released after [\d.]+s: the agent is stopping; the task goes back to its queue/);
     expect((await readLog(master, job2.task, 2)).text).toMatch(/two running on 2\ntwo done\n/);
+    // An idle agent stops at once on SIGTERM.
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toEqual({ code: 0, signal: null });
   });
 });

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../helpers/master';
-import { MasterProcess, startAgent } from '../helpers/processes';
+import { MasterProcess, spawnOurci, startAgent } from '../helpers/processes';
 import { gate, open, sh } from './scripts';
 import { BUILD_TOPIC, ESP_TOPIC, SEED_ARGS, SEED_SAYS, SEED_TASKS, byName, call, getJob, readLog, setAckDeadline, waitJob, waitJobFinished, waitLogLine } from './support';
 
@@ -89,7 +89,11 @@ describe('master faults', () => {
       ...[1, 2, 3].map((i) => startAgent(master, { topics: [BUILD_TOPIC], name: `build-${i}` })),
       startAgent(master, { topics: [ESP_TOPIC], name: 'esp-1' }),
     ]);
-    const { job } = await call(master, 'Job.Create', { topic: BUILD_TOPIC, args: SEED_ARGS, name: 'ci/main.sh' });
+    // Started and followed the way an external CI would: `ourci run --wait` rides out the crash too.
+    const run = spawnOurci('ourci run', ['run', '-t', BUILD_TOPIC, '--name', 'ci/main.sh', '--wait', '--', ...SEED_ARGS], {
+      env: { OURCI_URL: master.url, OURCI_TOKEN: master.tokens.admin },
+    });
+    const job = (await run.waitForOutput(/^job (\d+) started/m))[1]!;
     // Crash once the IoT build is spawning its platform builds: tasks running, spawning, queued.
     const at = await waitJob(master, job, (_j, ts) => ts.some((t) => t.name === 'fw/posix'), 'the platform builds to be spawned', 90_000);
     await master.crash();
@@ -109,6 +113,13 @@ describe('master faults', () => {
       expect(log.text, `log of ${t.name}`).toMatch(/^\[ourci\] task \d+ attempt 1 of job \d+ on /);
       expect(log.text, `log of ${t.name}`).toMatch(SEED_SAYS[t.name]!);
       expect(log.text, `log of ${t.name}`).toMatch(/\[ourci\] exit code 0 after [\d.]+s\n$/);
+    }
+    // The follower printed every task's lines once: nothing lost, nothing twice.
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stderr).toContain(`job ${job}: success (9/9 tasks, 0 not green)`);
+    for (const t of tasks) {
+      const says = new RegExp(SEED_SAYS[t.name]!.source.replace(/^\^/, `^\\[${t.id} ${t.name.slice(0, 24)}\\] `), 'gm');
+      expect(run.stdout.match(says)?.length, `"${says.source}" in the output of ourci run`).toBe(1);
     }
     // The agents reconnected by themselves and are registered again.
     for (const a of agents) expect(a.alive).toBe(true);
