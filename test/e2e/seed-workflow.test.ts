@@ -76,6 +76,10 @@ describe('the seed workflow', () => {
     }
     expect([...shas.keys()].sort()).toEqual(['fw-esp8266-ota.tar.gz', 'fw-esp8266.tar.gz']);
 
+    // Exactly the four blobs the builds uploaded, with the checksums they printed.
+    const listed = await call(master, 'Blob.List', { job: jobId });
+    expect(listed.blobs.map((b) => b.name)).toEqual(['fw-esp8266-ota.tar.gz', 'fw-esp8266.tar.gz', 'test-esp8266-ota.sh', 'test-esp8266.sh']);
+    for (const b of listed.blobs.filter((x) => x.name.endsWith('.tar.gz'))) expect(b.sha256).toBe(shas.get(b.name));
     const driver = readFileSync(join(REPO_ROOT, 'examples/seed-workflow/ci/fw/esp8266-test.sh'));
     for (const variant of ['esp8266', 'esp8266-ota']) {
       const fw = await blob(master, jobId, `fw-${variant}.tar.gz`);
