@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
-import { parseSize, type CliContext } from '../context';
+import { parseDuration, parseSize, type CliContext } from '../context';
 import { addGitHubOptions, githubConfigOf, publicUrlOf, type GitHubFlags } from '../github-settings';
 
 export function registerMaster(program: Command, ctx: CliContext): void {
@@ -16,6 +16,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--data <dir>', 'data directory: database, logs, blobs, tokens (env OURCI_DATA, default ./.ourci)')
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
+    .option('--timeout-grace <duration>', 'how long past a task\'s timeout the master waits for its agent before ending it as timeout (default 30s)')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
     .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
     .option('--blob-max-size <size>', 'largest single blob (default 4G)')
@@ -45,6 +46,7 @@ export interface MasterFlags extends GitHubFlags {
   blobMaxSize?: string;
   blobStoreMax?: string;
   blobRetentionDays?: string;
+  timeoutGrace?: string;
 }
 
 export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
@@ -64,6 +66,7 @@ export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): 
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    timeoutGraceMs: o.timeoutGrace !== undefined ? parseDuration(o.timeoutGrace) * 1000 : undefined,
     logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
     blobs: {
       ...(o.blobMaxSize ? { maxBlobBytes: parseSize(o.blobMaxSize) } : {}),
