@@ -15,7 +15,11 @@ export interface EspPart {
 }
 
 export interface EspFlashOptions extends EspSessionOptions {
-  parts: EspPart[];
+  /**
+   * What to write, or a function that decides it once the flash size is known (places parts
+   * relative to the end of flash, refuses what does not fit). Called before any write.
+   */
+  parts: EspPart[] | ((flashSize: number | undefined) => EspPart[]);
   /** Platform the images are built for (from the manifest or the image header); refused if the chip differs. */
   platform?: string;
   after?: After;
@@ -58,11 +62,11 @@ function checkFits(parts: EspPart[], flashSize: number | undefined): void {
   }
 }
 
-export async function flashEsp(options: EspFlashOptions): Promise<EspFlashResult> {
+export async function flashEsp(opts: EspFlashOptions): Promise<EspFlashResult> {
   const started = Date.now();
-  const opts = { ...options, parts: options.parts.map((p) => ({ ...p, data: padTo4(p.data) })) };
   const progress = (p: FlashProgress): void => opts.onProgress?.(p);
-  const total = opts.parts.reduce((n, p) => n + p.data.length, 0);
+  const decide = typeof opts.parts === 'function' ? opts.parts : () => opts.parts as EspPart[];
+  let total = typeof opts.parts === 'function' ? 0 : opts.parts.reduce((n, p) => n + p.data.length, 0);
   progress({ phase: 'connecting', written: 0, total });
   const session = new EspSession(opts);
   try {
@@ -71,7 +75,9 @@ export async function flashEsp(options: EspFlashOptions): Promise<EspFlashResult
     progress({ phase: 'preparing', written: 0, total });
     await session.startStub();
     const flashSize = await session.flashSize();
-    checkFits(opts.parts, flashSize);
+    const parts = decide(flashSize).map((p) => ({ ...p, data: padTo4(p.data) }));
+    checkFits(parts, flashSize);
+    total = parts.reduce((n, p) => n + p.data.length, 0);
     const connectMs = Date.now() - started;
 
     const writeStart = Date.now();
@@ -83,7 +89,7 @@ export async function flashEsp(options: EspFlashOptions): Promise<EspFlashResult
     try {
       await session.guard.run(
         session.loader.writeFlash({
-          fileArray: opts.parts.map((p) => ({ data: p.data, address: p.address })),
+          fileArray: parts.map((p) => ({ data: p.data, address: p.address })),
           flashMode: 'keep',
           flashFreq: 'keep',
           flashSize: 'keep',
@@ -91,8 +97,8 @@ export async function flashEsp(options: EspFlashOptions): Promise<EspFlashResult
           compress,
           // esptool-js counts compressed bytes when compressing: scale to the part's size.
           reportProgress: (i, written, sent) => {
-            const part = opts.parts[i]!;
-            const before = opts.parts.slice(0, i).reduce((n, p) => n + p.data.length, 0);
+            const part = parts[i]!;
+            const before = parts.slice(0, i).reduce((n, p) => n + p.data.length, 0);
             done = before + Math.round((written / Math.max(1, sent)) * part.data.length);
             if (written === sent) partIndex.set(i, sent);
             progress({ phase: 'writing', part: part.name, written: done, total });
@@ -117,7 +123,7 @@ export async function flashEsp(options: EspFlashOptions): Promise<EspFlashResult
       mac: id.mac,
       flashSize,
       baud: session.baud,
-      parts: opts.parts.map((p) => ({ name: p.name, address: p.address, size: p.data.length, md5: md5hex(p.data) })),
+      parts: parts.map((p) => ({ name: p.name, address: p.address, size: p.data.length, md5: md5hex(p.data) })),
       sentBytes,
       reset,
       timings: { connectMs, writeMs, totalMs: Date.now() - started },
