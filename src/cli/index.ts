@@ -3,6 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerMaster } from './commands/master';
 import { registerPubSub } from './commands/pubsub';
+import { registerBoards } from './commands/boards';
+import { registerFlash } from './commands/flash';
+import { registerConsole } from './commands/console';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -21,6 +24,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerMaster(program, ctx);
   registerPubSub(program, ctx);
+  registerBoards(program, ctx);
+  registerFlash(program, ctx);
+  registerConsole(program, ctx);
   return program;
 }
 

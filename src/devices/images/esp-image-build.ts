@@ -51,7 +51,12 @@ export function appDescriptor(name: string, version: string): Uint8Array {
   return out;
 }
 
-/** Deterministic bytes that compress about as well as real firmware code (roughly 2:1 with zlib -9). */
+/**
+ * Deterministic bytes with the statistics of compiled code: a small "instruction set" of
+ * frequent opcodes with narrow operands, some random bytes, and short repeats of recent
+ * sequences (prologues, tables) — zlib -9 gets about 0.66 of the size, as with real ESP8266
+ * firmware.
+ */
 export function firmwareLikeBytes(length: number, seed = 1): Uint8Array {
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;
@@ -64,30 +69,43 @@ export function firmwareLikeBytes(length: number, seed = 1): Uint8Array {
     x >>>= 0;
     return x;
   };
-  // A small "instruction set" of frequent byte pairs plus random operands mimics the skewed
-  // statistics of compiled code.
   const opcodes = Array.from({ length: 48 }, () => next() & 0xff);
   for (let i = 0; i < length; ) {
     const r = next();
-    if ((r & 3) !== 0) {
-      out[i++] = opcodes[r % opcodes.length]!;
-      if (i < length) out[i++] = (r >>> 8) & 0x0f;
-    } else {
-      out[i++] = (r >>> 16) & 0xff;
-    }
+    if (i > 64 && (r & 0xff) < 5) {
+      const len = 4 + ((r >>> 8) & 31);
+      const back = 8 + ((r >>> 13) % Math.min(i - 8, 4096));
+      for (let k = 0; k < len && i < length; k++, i++) out[i] = out[i - back]!;
+    } else if (((r >>> 8) & 3) !== 0) {
+      out[i++] = opcodes[(r >>> 16) % opcodes.length]!;
+      if (i < length) out[i++] = (r >>> 24) & 0x0f;
+    } else out[i++] = (r >>> 16) & 0xff;
   }
   return out;
 }
 
-/** A small bootable sample application named `name version` of about `size` bytes. */
+/** ESP8266 segments larger than this draw a warning from esptool. */
+const MAX_SEGMENT = 0x10000;
+
+/**
+ * A bootable sample application named `name version`, exactly `size` bytes when `size` is a
+ * multiple of 16 (1 MiB at most): code in up to 15 segments plus an app descriptor.
+ */
 export function sampleFirmware(name: string, version: string, size = 4096, seed = 7): Uint8Array {
   const desc = appDescriptor(name, version);
-  const codeLength = Math.max(16, size - desc.length - 48) & ~3;
-  return buildEsp8266Image({
-    entry: 0x40100004,
-    segments: [
-      { address: 0x40100000, data: firmwareLikeBytes(codeLength, seed) },
-      { address: 0x3ffe8000, data: desc },
-    ],
-  });
+  // An image ends at the 16-byte block holding the checksum: header + segments = size - 16.
+  const budget = (target: number): number => target - 16 - 8 - desc.length - 8;
+  const codeSegments = Math.min(15, Math.max(1, Math.ceil(budget(size) / (MAX_SEGMENT + 8))));
+  let code = Math.max(16, budget(size) - codeSegments * 8) & ~3;
+  const segments: SegmentSpec[] = [];
+  let address = 0x40100000;
+  for (let n = 0; n < codeSegments; n++) {
+    const length = n === codeSegments - 1 ? code : Math.min(Math.ceil(code / (codeSegments - n) / 4) * 4, code);
+    const data = firmwareLikeBytes(length, seed + n);
+    segments.push({ address, data });
+    address += data.length;
+    code -= length;
+  }
+  segments.push({ address: 0x3ffe8000, data: desc });
+  return buildEsp8266Image({ entry: 0x40100004, segments });
 }

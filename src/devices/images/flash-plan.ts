@@ -67,11 +67,26 @@ export async function loadFlashPlan(data: Uint8Array, source: string, opts: Plan
 function planFromRaw(data: Uint8Array, source: string, opts: PlanOptions): FlashPlan {
   if (data.length === 0) throw new BadRequestError(`${source} is empty`);
   const hint = opts.platform?.toLowerCase();
-  if (hint === 'cc3200' || (!hint && looksLikeCc3200App(data))) {
+  const espMagic = data[0] === 0xe9 || data[0] === 0xea;
+  // Say what the file is before saying it does not suit the board.
+  if (hint && hint !== 'cc3200' && !espMagic && looksLikeCc3200App(data)) {
+    throw new BadRequestError(`${source} looks like a CC3200 application, but the board is ${hint}; nothing was written`);
+  }
+  if (hint === 'cc3200' && espMagic) {
+    const what = (() => {
+      try {
+        return `an ${parseEspImage(data).platform} image`;
+      } catch {
+        return 'an ESP image';
+      }
+    })();
+    throw new BadRequestError(`${source} is ${what}, but the board is a CC3200; nothing was written`);
+  }
+  if (hint === 'cc3200' || (!hint && !espMagic && looksLikeCc3200App(data))) {
     const app = appInfoOf(data);
     return { source, platform: 'cc3200', ...app, parts: [{ name: source, data, file: opts.file ?? CC3200_APP_FILE, type: 'app' }], warnings: [] };
   }
-  if (data[0] === 0xe9 || data[0] === 0xea) {
+  if (espMagic) {
     const info = parseEspImage(data, { platform: hint, name: source });
     let address = opts.address;
     if (address === undefined) {
@@ -81,7 +96,7 @@ function planFromRaw(data: Uint8Array, source: string, opts: PlanOptions): Flash
       }
       address = 0;
     }
-    return { source, platform: info.platform, ...appInfoOf(data), parts: [{ name: source, data, address, type: 'app' }], warnings: info.warnings };
+    return { source, platform: info.platform, ...appInfoOf(data), parts: [{ name: source, data, address, type: 'app' }], warnings: [] };
   }
   if (opts.address !== undefined && (!hint || isEspPlatform(hint))) {
     // File systems, init data, blank.bin: raw blobs are normal on an ESP8266 and not images.
