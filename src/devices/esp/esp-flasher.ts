@@ -2,8 +2,8 @@
 // the images (before any byte is written), compressed transfer through the stub, MD5
 // verification of every part, then our own reset into the application.
 import { createHash } from 'node:crypto';
-import { BadRequestError } from '../../shared/errors';
-import { VerifyFailedError } from '../device-errors';
+import { BadRequestError, OurciError, TimeoutError } from '../../shared/errors';
+import { BootloaderError, VerifyFailedError } from '../device-errors';
 import { formatSize } from '../images/esp-image';
 import type { FlashProgress } from '../flash-progress';
 import { EspSession, type After, type EspSessionOptions } from './esp-session';
@@ -41,6 +41,14 @@ export interface EspFlashResult {
   sentBytes: number;
   reset: 'hard_reset' | 'soft_reset' | 'none';
   timings: { connectMs: number; writeMs: number; totalMs: number };
+}
+
+/** esptool-js throws plain ESPErrors; give them a code from our table. */
+function asOurciError(err: unknown): Error {
+  if (err instanceof OurciError) return err;
+  const e = err as Error;
+  if (e?.name === 'TimeoutError' || /timed out|Timeout/i.test(e?.message ?? '')) return new TimeoutError(`the ESP bootloader stopped answering: ${e.message}`);
+  return new BootloaderError(`the ESP bootloader reported: ${e?.message ?? String(err)}`);
 }
 
 const md5hex = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
@@ -128,6 +136,8 @@ export async function flashEsp(opts: EspFlashOptions): Promise<EspFlashResult> {
       reset,
       timings: { connectMs, writeMs, totalMs: Date.now() - started },
     };
+  } catch (err) {
+    throw asOurciError(err);
   } finally {
     await session.close();
   }
