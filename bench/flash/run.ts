@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     '',
     ...verdicts,
     '',
-    'Notes: the emulator answers at once (flash erase/write/MD5 cost no time, where a real ESP8266 needs roughly 1 s per MiB to hash); per-block overhead left is the stop-and-wait round trip (ack, timer granularity of the paced line, esptool-js\'s 1 ms read polling). Fixed costs outside the data phase: the 150 ms reset sequence, esptool-js\'s drain after the ROM\'s unsupported GET_SECURITY_INFO reply, and the 150 ms it waits around CHANGE_BAUDRATE.',
+    'Notes: the emulator answers at once: erasing, writing and hashing flash cost it no time, where a real flash chip needs some (seconds per MiB): a real board takes longer; these numbers measure the protocol and the host, not the flash chip; per-block overhead left is the stop-and-wait round trip (ack, timer granularity of the paced line, esptool-js\'s 1 ms read polling). Fixed costs outside the data phase: the 150 ms reset sequence, esptool-js\'s drain after the ROM\'s unsupported GET_SECURITY_INFO reply, and the 150 ms it waits around CHANGE_BAUDRATE.',
     '',
   ].join('\n');
   process.stdout.write(`${report}\n`);

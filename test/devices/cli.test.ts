@@ -117,12 +117,13 @@ describe('ourci flash', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     onTestFinished(() => void server.close());
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const ok = await ourci(['flash', '--json', '--url', url, '--token', 't0k', ...VIRTUAL, 'esp8266:1', 'job-7/build/fw.bin']);
+    // Global options before the subcommand, or the environment, as for every other command.
+    const ok = await ourci(['--url', url, '--token', 't0k', 'flash', '--json', ...VIRTUAL, 'esp8266:1', 'job-7/build/fw.bin']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ source: 'job-7/build/fw.bin', parts: [{ md5: md5(image) }] });
-    const missing = await ourci(['flash', '--url', url, '--token', 't0k', ...VIRTUAL, 'esp8266:1', 'job-7/nope.bin']);
+    const missing = await ourci(['flash', ...VIRTUAL, 'esp8266:1', 'job-7/nope.bin'], { OURCI_URL: url, OURCI_TOKEN: 't0k' });
     expect(missing.stderr).toBe('ourci: error: no blob nope.bin in job job-7\n');
-    const denied = await ourci(['flash', '--url', url, '--token', 'bad', ...VIRTUAL, 'esp8266:1', 'job-7/build/fw.bin']);
+    const denied = await ourci(['--url', url, '--token', 'bad', 'flash', ...VIRTUAL, 'esp8266:1', 'job-7/build/fw.bin']);
     expect(denied.stderr).toMatch(/the master refused job-7\/build\/fw.bin \(HTTP 401\)/);
   });
 

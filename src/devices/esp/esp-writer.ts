@@ -79,7 +79,7 @@ export async function writeParts(loader: ESPLoader, parts: WritePart[], opts: Wr
       const expected = createHash('md5').update(image).digest('hex');
       const actual = await guard.run(loader.flashMd5sum(part.address, image.length));
       if (actual !== expected) {
-        throw new VerifyFailedError(`verification failed: ${part.name} at 0x${part.address.toString(16)} reads back with MD5 ${actual}, expected ${expected} (bad flash, power, or a corrupted transfer)`);
+        throw new VerifyFailedError(`verification failed: ${part.name} at 0x${part.address.toString(16)}: MD5 mismatch (flash ${actual}, image ${expected}); bad flash, power, or a corrupted transfer`);
       }
     }
   }
