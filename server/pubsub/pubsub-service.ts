@@ -270,7 +270,8 @@ export class PubSubService {
   acknowledge(subscription: string | undefined, ackIds: string[], strict = true): { acked: number; lost: string[] } {
     const found: Delivery[] = [];
     const lost: string[] = [];
-    for (const ackId of ackIds) {
+    // A repeated ackId must act once: acking a delivery twice would unref its message twice.
+    for (const ackId of new Set(ackIds)) {
       const d = this.byAckId.get(ackId);
       if (d && subscription !== undefined && d.sub.name !== subscription) {
         throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);
@@ -287,7 +288,7 @@ export class PubSubService {
   modifyAckDeadline(subscription: string, ackIds: string[], seconds: number): { modified: number; cancelled: string[] } {
     const found: Delivery[] = [];
     const lost: string[] = [];
-    for (const ackId of ackIds) {
+    for (const ackId of new Set(ackIds)) {
       const d = this.byAckId.get(ackId);
       if (d && d.sub.name !== subscription) {
         throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);

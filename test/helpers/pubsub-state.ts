@@ -1,0 +1,27 @@
+// Reads a live master's Pub/Sub state in-process, for "this changed nothing" assertions
+// and for waiting on conditions (a puller is parked, a lease ran out) instead of sleeping.
+import type { Master } from '../../server/master';
+import { waitFor } from './master';
+
+export function sub(m: Master, name: string) {
+  const s = m.pubsub.listSubscriptions().find((x) => x.name === name);
+  if (!s) throw new Error(`no subscription ${name}`);
+  return s;
+}
+
+/** Everything observable about the queue, minus what moves with the clock. */
+export function snapshot(m: Master) {
+  const subs = m.pubsub
+    .listSubscriptions()
+    .map(({ oldestUnackedAgeSeconds: _age, ...rest }) => rest)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    topics: m.pubsub.listTopics().sort((a, b) => a.name.localeCompare(b.name)),
+    subs,
+    dead: subs.map((s) => m.pubsub.deadLetters(s.name, 1000).map((d) => `${d.messageId}@${d.deliveryAttempt}`)),
+  };
+}
+
+export function waitPullers(m: Master, name: string, n: number): Promise<true> {
+  return waitFor(() => sub(m, name).waitingPullers === n || undefined, 15_000, `${n} pullers waiting on ${name}`);
+}
