@@ -46,6 +46,7 @@ export interface PullInput {
 
 const RECENT_ACKS = 100_000;
 const SWEEP_INTERVAL_MS = 30_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class PubSubService {
   private topics = new Map<string, TopicState>();
@@ -558,7 +559,9 @@ export class PubSubService {
     if (msg.expireTime! < this.expiryTimerAt) {
       if (this.expiryTimer) clearTimeout(this.expiryTimer);
       this.expiryTimerAt = msg.expireTime!;
-      this.expiryTimer = setTimeout(() => this.expireMessages(), Math.max(0, msg.expireTime! - this.now()));
+      // setTimeout takes at most ~24.8 days; a longer delay would fire at once, in a loop.
+      const delay = Math.min(MAX_TIMER_MS, Math.max(0, msg.expireTime! - this.now()));
+      this.expiryTimer = setTimeout(() => this.expireMessages(), delay);
       this.expiryTimer.unref();
     }
   }

@@ -9,8 +9,11 @@ export const ACK_DEADLINE_DEFAULT = 60;
 export const MAX_DELIVERY_ATTEMPTS_DEFAULT = 5;
 export const RETENTION_DEFAULT_SECONDS = 7 * 24 * 3600;
 
+/** Latest instant a JavaScript Date can hold (year 275760). */
+const MAX_TIME_MS = 8.64e15;
+
 /** RFC 3339 time, or milliseconds since the epoch. */
-export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative().max(MAX_TIME_MS)]);
 
 const Attributes = z.record(z.string().max(256), z.string().max(1024));
 
