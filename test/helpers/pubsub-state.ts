@@ -23,5 +23,6 @@ export function snapshot(m: Master) {
 }
 
 export function waitPullers(m: Master, name: string, n: number): Promise<true> {
-  return waitFor(() => sub(m, name).waitingPullers === n || undefined, 15_000, `${n} pullers waiting on ${name}`);
+  const waiting = (): number | undefined => m.pubsub.listSubscriptions().find((x) => x.name === name)?.waitingPullers;
+  return waitFor(() => waiting() === n || undefined, 15_000, `${n} pullers waiting on ${name}`);
 }
