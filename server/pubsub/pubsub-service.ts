@@ -47,6 +47,7 @@ export interface PullInput {
 const RECENT_ACKS = 100_000;
 const SWEEP_INTERVAL_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const MSG_ID_BLOCK = 10_000;
 
 export class PubSubService {
   private topics = new Map<string, TopicState>();
@@ -65,6 +66,8 @@ export class PubSubService {
   private nextTopicId = 1;
   private nextSubId = 1;
   private nextMsgId = 1;
+  /** Ids below this are reserved on disk; reserving in blocks keeps that write rare. */
+  private msgIdReserved = 0;
   private rotate = 0;
   private readonly ackTag = Math.random().toString(36).slice(2, 6);
 
@@ -202,6 +205,10 @@ export class PubSubService {
     const topic = this.createTopic(topicName).topic;
     const now = this.now();
     const ids: string[] = [];
+    if (this.nextMsgId + messages.length > this.msgIdReserved) {
+      this.msgIdReserved = this.nextMsgId + messages.length + MSG_ID_BLOCK;
+      this.store.reserveMessageIds(this.msgIdReserved);
+    }
     for (const m of messages) {
       const msg: MessageState = {
         id: this.nextMsgId++,
@@ -699,6 +706,8 @@ export class PubSubService {
         sub.deadCount++;
       }
     }
+    this.nextMsgId = Math.max(this.nextMsgId, snap.messageIdFloor);
+    this.msgIdReserved = this.nextMsgId;
     // Deliveries were read per subscription in message order, which keeps `deliveries` in publish order.
     for (const msg of msgs.values()) {
       if (msg.refs === 0) this.store.deleteMessage(msg.id);

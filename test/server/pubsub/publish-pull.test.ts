@@ -33,7 +33,7 @@ describe('publish, pull, acknowledge', () => {
     const data = [null, 0, 'ü\u{1F600}', [1, [2]], { a: { b: true } }, 1e300, -5];
     await c.call('PubSub.Publish', { topic: 't', messages: data.map((d) => ({ data: d })) });
     // `data` is required (null is fine).
-    await expect(c.call('PubSub.Publish', { topic: 't', messages: [{}] })).rejects.toMatchObject({ code: -32602 });
+    await expect(c.call('PubSub.Publish', { topic: 't', messages: [{} as never] })).rejects.toMatchObject({ code: -32602 });
     const first = await c.call('PubSub.Pull', { subscription: 't', maxMessages: 3, waitSeconds: 0 });
     expect(first.receivedMessages.map((r) => r.message.data)).toEqual(data.slice(0, 3));
     const rest = await c.call('PubSub.Pull', { subscription: 't', maxMessages: 100, waitSeconds: 0 });
