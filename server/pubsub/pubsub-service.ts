@@ -164,7 +164,24 @@ export class PubSubService {
 
   /** The subscription, creating the topic of the same name (and so it) on first use. */
   subscriptionOrDefault(name: string): SubState {
-    return this.subs.get(name) ?? (this.createTopic(name), this.subs.get(name)!);
+    const sub = this.subs.get(name);
+    if (sub) return sub;
+    this.checkDefaultAllowed(name);
+    this.createTopic(name);
+    return this.subs.get(name)!;
+  }
+
+  /** The subscriptions a pull names. Checks every name before creating anything, so a
+   * refused pull changes nothing. */
+  pullTargets(names: string[]): SubState[] {
+    for (const n of names) if (!this.subs.has(n)) this.checkDefaultAllowed(n);
+    return names.map((n) => this.subscriptionOrDefault(n));
+  }
+
+  /** A topic whose default subscription was deleted does not get it back behind the
+   * caller's back: that would undo the delete. */
+  private checkDefaultAllowed(name: string): void {
+    if (this.topics.has(name)) throw new NotFoundError(`no subscription named ${name} (its topic has no default subscription)`);
   }
 
   getSubscription(name: string): SubState | undefined {
@@ -247,7 +264,7 @@ export class PubSubService {
 
   /** Leases up to `max` messages, waiting up to `waitMs` for the first one. */
   pull(input: PullInput): Promise<ReceivedMessage[]> | ReceivedMessage[] {
-    const subs = input.subscriptions.map((n) => this.subscriptionOrDefault(n));
+    const subs = this.pullTargets(input.subscriptions);
     const got = this.takeFrom(subs, input.max);
     if (got.length > 0 || input.waitMs <= 0 || input.signal?.aborted) return got.map((d) => this.received(d));
     return new Promise((resolve) => {

@@ -10,7 +10,7 @@ export interface HttpReply {
 export async function request(
   baseUrl: string,
   path: string,
-  o: { method?: string; token?: string; body?: string | Uint8Array; headers?: Record<string, string> } = {},
+  o: { method?: string; token?: string; body?: string | Uint8Array; headers?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<HttpReply> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -18,7 +18,7 @@ export async function request(
     method: o.method ?? (o.body === undefined ? 'GET' : 'POST'),
     headers,
     body: o.body,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
   });
   const text = await res.text();
   let json: unknown;

@@ -17,8 +17,19 @@ export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().i
 
 const Attributes = z.record(z.string().max(256), z.string().max(1024));
 
+/** Deepest nesting accepted in message data. Storing and delivering a message serializes it
+ * recursively, so unbounded depth would overflow the stack. */
+export const MAX_DATA_DEPTH = 100;
+
+function depthWithin(v: unknown, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (max === 0) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (!depthWithin(x, max - 1)) return false;
+  return true;
+}
+
 export const OutgoingMessage = z.object({
-  data: z.unknown(),
+  data: z.unknown().refine((v) => depthWithin(v, MAX_DATA_DEPTH), `data may nest at most ${MAX_DATA_DEPTH} levels deep`),
   attributes: Attributes.optional(),
   expireTime: TimeInput.optional(),
 });

@@ -124,3 +124,35 @@ describe('topics and subscriptions', () => {
     expect(sub(m, 't').backlog).toBe(1000);
   });
 });
+
+describe('a topic without its default subscription', () => {
+  it('refuses a pull on that name with 404 instead of failing, and the refused pull acks nothing', async () => {
+    const m = await startMaster();
+    const c = await clientOf(m);
+    await c.call('PubSub.CreateSubscription', { name: 'other', topic: 't' });
+    await c.call('PubSub.DeleteSubscription', { name: 't' });
+    await c.call('PubSub.Publish', { topic: 't', messages: [{ data: 1 }] });
+    const r = (await c.call('PubSub.Pull', { subscription: 'other', waitSeconds: 0 })).receivedMessages[0]!;
+    const before = snapshot(m);
+    await expect(c.call('PubSub.Pull', { subscription: 't', waitSeconds: 0 })).rejects.toMatchObject({ code: 404 });
+    await expect(c.call('PubSub.Pull', { subscriptions: ['fresh', 't'], waitSeconds: 0, ackIds: [r.ackId] })).rejects.toMatchObject({ code: 404 });
+    expect(snapshot(m)).toEqual(before);
+    // Recreating it explicitly works.
+    expect((await c.call('PubSub.CreateSubscription', { name: 't', topic: 't' })).created).toBe(true);
+    expect((await c.call('PubSub.Pull', { subscription: 't', waitSeconds: 0 })).receivedMessages).toEqual([]);
+  });
+
+  it('refuses message data nested deeper than 100 levels with -32602, publishing none of the batch', async () => {
+    const m = await startMaster();
+    const c = await clientOf(m);
+    let deep: unknown = 1;
+    for (let i = 0; i < 101; i++) deep = [deep];
+    const err = await c.call('PubSub.Publish', { topic: 't', messages: [{ data: 'ok' }, { data: deep }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: -32602, data: { issues: [expect.objectContaining({ path: ['messages', '1', 'data'] })] } });
+    expect(m.pubsub.listTopics()).toEqual([]);
+    let fits: unknown = 1;
+    for (let i = 0; i < 100; i++) fits = { a: fits };
+    await c.call('PubSub.Publish', { topic: 't', messages: [{ data: fits }] });
+    expect((await c.call('PubSub.Pull', { subscription: 't', waitSeconds: 0 })).receivedMessages[0]!.message.data).toEqual(fits);
+  });
+});
