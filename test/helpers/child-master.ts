@@ -31,8 +31,10 @@ export interface ChildMaster {
 }
 
 export interface SpawnMasterOptions {
-  dataDir: string;
-  port?: number;
+  /** Passed as --data; leave out to test OURCI_DATA. */
+  dataDir?: string;
+  /** Passed as --port (default 0); null leaves it out to test OURCI_PORT. */
+  port?: number | null;
   args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
@@ -40,7 +42,7 @@ export interface SpawnMasterOptions {
 
 /** Starts `ourci master` and resolves once it printed `listening on http://HOST:PORT`. */
 export function spawnMaster(o: SpawnMasterOptions): Promise<ChildMaster> {
-  const args = [BIN, 'master', '--port', String(o.port ?? 0), '--data', o.dataDir, ...(o.args ?? [])];
+  const args = [BIN, 'master', ...(o.port === null ? [] : ['--port', String(o.port ?? 0)]), ...(o.dataDir ? ['--data', o.dataDir] : []), ...(o.args ?? [])];
   const home = tempDir('ourci-home-');
   const proc = spawn(process.execPath, args, { cwd: home, env: cleanEnv(home, o.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

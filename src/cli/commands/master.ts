@@ -6,6 +6,17 @@ import { createMaster } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
 import type { CliContext } from '../context';
 
+interface MasterFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  publicRead?: boolean;
+  fsync: string;
+  adminToken?: string;
+  agentToken?: string;
+}
+
 export function registerMaster(program: Command, ctx: CliContext): void {
   program
     .command('master')
@@ -16,13 +27,16 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--admin-token <token>', 'admin token instead of the one in the data directory (env OURCI_ADMIN_TOKEN)')
+    .option('--agent-token <token>', 'agent token instead of the one in the data directory (env OURCI_AGENT_TOKEN)')
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
-        'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
+        'directory and prints their paths. --admin-token / --agent-token (or OURCI_ADMIN_TOKEN /\n' +
+        'OURCI_AGENT_TOKEN) set them instead.\n' +
         'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
     )
-    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
+    .action(async (o: MasterFlags, cmd: Command) => {
       await runMaster(ctx, cmd, o);
     });
 }
@@ -30,7 +44,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
 export async function runMaster(
   ctx: CliContext,
   cmd: Command,
-  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
+  o: MasterFlags,
 ): Promise<{ url: string; close(): Promise<void> }> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
@@ -44,8 +58,8 @@ export async function runMaster(
     publicRead: Boolean(o.publicRead),
     fsync: o.fsync,
     tokens: {
-      admin: env.OURCI_ADMIN_TOKEN ?? file.adminToken,
-      agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
+      admin: o.adminToken ?? env.OURCI_ADMIN_TOKEN ?? file.adminToken,
+      agent: o.agentToken ?? env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
   });
