@@ -303,4 +303,12 @@ describe('identity across restarts', () => {
     expect((await c2.call('PubSub.Pull', { subscription: 't', waitSeconds: 0 })).receivedMessages).toEqual([]);
     expect(await c2.call('PubSub.Acknowledge', { subscription: 't', ackIds: [r.ackId] })).toEqual({ acknowledged: 1 });
   });
+
+  it('keeps the database in WAL mode; --fsync always turns on synchronous=FULL', async () => {
+    const normal = await startMaster();
+    expect(normal.db.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(normal.db.db.pragma('synchronous', { simple: true })).toBe(1);
+    const always = await startMaster({ fsync: 'always' });
+    expect(always.db.db.pragma('synchronous', { simple: true })).toBe(2);
+  });
 });
