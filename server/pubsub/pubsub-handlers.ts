@@ -29,6 +29,8 @@ export function registerPubSubMethods(registry: Registry, ps: PubSubService): vo
     const subscriptions = p.subscriptions ?? [p.subscription!];
     ps.pullTargets(subscriptions); // a pull that will be refused must not ack anything first
     const lost = p.ackIds?.length ? ps.acknowledge(undefined, p.ackIds, false).lost : [];
+    // Nobody would receive what a notification pulls: lease nothing (its acks still count).
+    if (ctx.notification) return { receivedMessages: [] };
     const receivedMessages = await ps.pull({
       subscriptions,
       max: p.maxMessages ?? 1,

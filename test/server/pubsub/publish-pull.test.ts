@@ -181,3 +181,18 @@ describe('publish, pull, acknowledge', () => {
     await waitFor(() => c.state !== 'open');
   });
 });
+
+describe('a Pull sent as a notification', () => {
+  it('leases nothing (nobody would receive it) but still acks its ackIds', async () => {
+    const m = await startMaster();
+    const c = await clientOf(m);
+    await c.call('PubSub.Publish', { topic: 't', messages: [{ data: 1 }, { data: 2 }] });
+    const r = (await c.call('PubSub.Pull', { subscription: 't', waitSeconds: 0 })).receivedMessages[0]!;
+    const raw = await openRaw(m.url, { token: m.tokens.agent });
+    raw.send({ method: 'PubSub.Pull', params: { subscription: 't', waitSeconds: 0, ackIds: [r.ackId] } });
+    raw.send({ method: 'PubSub.Pull', params: { subscription: 't', waitSeconds: 30 } });
+    await raw.request({ id: 'barrier', method: 'RPC.Ping' });
+    expect(sub(m, 't')).toMatchObject({ backlog: 1, inFlight: 0, waitingPullers: 0 });
+    expect(raw.received.map((f) => f.id)).toEqual(['barrier']);
+  });
+});
