@@ -2,20 +2,9 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createMaster } from '../../../server/index';
+import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
-import type { CliContext } from '../context';
-
-interface MasterFlags {
-  port?: string;
-  host?: string;
-  data?: string;
-  store?: string;
-  publicRead?: boolean;
-  fsync: string;
-  adminToken?: string;
-  agentToken?: string;
-}
+import { parseSize, type CliContext } from '../context';
 
 export function registerMaster(program: Command, ctx: CliContext): void {
   program
@@ -29,6 +18,10 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
     .option('--admin-token <token>', 'admin token instead of the one in the data directory (env OURCI_ADMIN_TOKEN)')
     .option('--agent-token <token>', 'agent token instead of the one in the data directory (env OURCI_AGENT_TOKEN)')
+    .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
+    .option('--blob-max-size <size>', 'largest single blob (default 4G)')
+    .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
+    .option('--blob-retention-days <n>', 'delete blobs of jobs finished longer ago than this (default 14)')
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
@@ -41,11 +34,22 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     });
 }
 
-export async function runMaster(
-  ctx: CliContext,
-  cmd: Command,
-  o: MasterFlags,
-): Promise<{ url: string; close(): Promise<void> }> {
+export interface MasterFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  publicRead?: boolean;
+  fsync: string;
+  logCap?: string;
+  blobMaxSize?: string;
+  blobStoreMax?: string;
+  blobRetentionDays?: string;
+  adminToken?: string;
+  agentToken?: string;
+}
+
+export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
@@ -62,6 +66,12 @@ export async function runMaster(
       agent: o.agentToken ?? env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
+    blobs: {
+      ...(o.blobMaxSize ? { maxBlobBytes: parseSize(o.blobMaxSize) } : {}),
+      ...(o.blobStoreMax ? { maxTotalBytes: parseSize(o.blobStoreMax) } : {}),
+      ...(o.blobRetentionDays ? { retentionDays: Number(o.blobRetentionDays) } : {}),
+    },
   });
   const record = join(master.dataDir, 'master.json');
   writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');
