@@ -2,13 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MasterClient } from '../../../src/client/master-client';
 import { clientOf, startMaster, waitFor } from '../../helpers/master';
-import { sub, waitPullers } from '../../helpers/pubsub-state';
-
-async function pullOne(c: MasterClient, subscription: string) {
-  const { receivedMessages } = await c.call('PubSub.Pull', { subscription, waitSeconds: 0 });
-  expect(receivedMessages).toHaveLength(1);
-  return receivedMessages[0]!;
-}
+import { pullOne, sub, waitPullers } from '../../helpers/pubsub-state';
 
 async function nackUntilDead(c: MasterClient, subscription: string, attempts: number): Promise<string> {
   let id = '';

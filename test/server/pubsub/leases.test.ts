@@ -1,14 +1,7 @@
 // Leases: extension, nack, expiry and redelivery, and the fencing of stale ackIds (409).
 import { describe, expect, it } from 'vitest';
-import type { MasterClient } from '../../../src/client/master-client';
 import { clientOf, startMaster, tempDir, waitFor } from '../../helpers/master';
-import { snapshot, sub, waitPullers } from '../../helpers/pubsub-state';
-
-async function pullOne(c: MasterClient, subscription: string, waitSeconds = 0) {
-  const { receivedMessages } = await c.call('PubSub.Pull', { subscription, waitSeconds });
-  expect(receivedMessages).toHaveLength(1);
-  return receivedMessages[0]!;
-}
+import { pullOne, snapshot, sub, waitPullers } from '../../helpers/pubsub-state';
 
 describe('leases', () => {
   it('ModifyAckDeadline keeps a lease well past its original deadline', async () => {
