@@ -76,16 +76,20 @@ describe('ourci pubsub', () => {
       expect(r.stderr).toMatch(/^ourci: error: .+\n$/);
       expect(r.stderr).toMatch(pattern);
     };
-    oneLine(await ps(['ack', 't', 'stale-ack-id']), /lease lost.*stale-ack-id/);
-    oneLine(await cli(m, 'wrong-token')(['topics']), /401|token/);
-    oneLine(await cli(m, m.tokens.viewer)(['publish', 't', '1']), /may not call PubSub\.Publish/);
-    oneLine(await runCli(['pubsub', 'topics'], { env: { OURCI_URL: 'http://127.0.0.1:9', OURCI_TOKEN: 'x' } }), /cannot reach the master at http:\/\/127\.0\.0\.1:9.*is the master running/);
-    oneLine(await runCli(['pubsub', 'topics'], { env: { OURCI_URL: m.url } }), /no token/);
-    oneLine(await ps(['pull', 't', '--max', 'abc']), /--max/);
-    oneLine(await ps(['extend', 't', 'x', '--seconds', 'soon']), /--seconds/);
-    oneLine(await ps(['create-subscription', 's', '--topic', 't', '--ack-deadline', '0']), /ackDeadlineSeconds/);
-    oneLine(await ps(['publish', 'a b', '1']), /must be 1-255 characters/);
-    oneLine(await ps(['publish', 't'], ''), /nothing to publish/);
+    // Independent runs, so they go in parallel.
+    const cases: Array<[Promise<{ exitCode: number; stdout: string; stderr: string }>, RegExp]> = [
+      [ps(['ack', 't', 'stale-ack-id']), /lease lost.*stale-ack-id/],
+      [cli(m, 'wrong-token')(['topics']), /401|token/],
+      [cli(m, m.tokens.viewer)(['publish', 't', '1']), /may not call PubSub\.Publish/],
+      [runCli(['pubsub', 'topics'], { env: { OURCI_URL: 'http://127.0.0.1:9', OURCI_TOKEN: 'x' } }), /cannot reach the master at http:\/\/127\.0\.0\.1:9.*is the master running/],
+      [runCli(['pubsub', 'topics'], { env: { OURCI_URL: m.url } }), /no token/],
+      [ps(['pull', 't', '--max', 'abc']), /--max/],
+      [ps(['extend', 't', 'x', '--seconds', 'soon']), /--seconds/],
+      [ps(['create-subscription', 's', '--topic', 't', '--ack-deadline', '0']), /ackDeadlineSeconds/],
+      [ps(['publish', 'a b', '1']), /must be 1-255 characters/],
+      [ps(['publish', 't'], ''), /nothing to publish/],
+    ];
+    for (const [run, pattern] of cases) oneLine(await run, pattern);
     expect(m.pubsub.listTopics()).toEqual([]);
     // --url and --token flags win over the environment.
     const flags = await runCli(['--url', m.url, '--token', m.tokens.admin, 'pubsub', 'topics', '--json'], { env: { OURCI_URL: 'http://127.0.0.1:9', OURCI_TOKEN: 'x' } });
@@ -94,19 +98,31 @@ describe('ourci pubsub', () => {
 });
 
 describe('--help', () => {
-  it('exists on every command and subcommand', async () => {
-    const commands = [
-      [],
-      ['master'],
-      ['pubsub'],
-      ...['publish', 'pull', 'ack', 'nack', 'extend', 'topics', 'subscriptions', 'dead-letters', 'requeue', 'create-topic', 'create-subscription', 'delete-subscription'].map(
-        (c) => ['pubsub', c],
-      ),
-    ];
-    const results = await Promise.all(commands.map((c) => runCli([...c, '--help'])));
-    results.forEach((r, i) => {
-      expect([commands[i]!.join(' '), r.exitCode]).toEqual([commands[i]!.join(' '), 0]);
-      expect(r.stdout).toMatch(/^Usage: ourci/);
+  /** Subcommand names listed under "Commands:" in a help text (continuation lines are indented deeper). */
+  const commandsIn = (help: string): string[] => {
+    const section = help.split(/^Commands:$/m)[1] ?? '';
+    return [...section.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((x) => x[1]!).filter((c) => c !== 'help');
+  };
+
+  /** Runs `ourci ARGS --help` for each, a few at a time (each is a Node process). */
+  const helpOf = async (list: string[][]) => {
+    const out: Array<Awaited<ReturnType<typeof runCli>>> = [];
+    for (let i = 0; i < list.length; i += 6) out.push(...(await Promise.all(list.slice(i, i + 6).map((c) => runCli([...c, '--help'])))));
+    return out;
+  };
+
+  it('exists on every command and subcommand, found from the help itself', async () => {
+    const top = await runCli(['--help']);
+    expect([top.exitCode, top.stdout]).toEqual([0, expect.stringMatching(/^Usage: ourci/)]);
+    const level1 = commandsIn(top.stdout);
+    expect(level1).toEqual(expect.arrayContaining(['master', 'pubsub']));
+    const first = await helpOf(level1.map((c) => [c]));
+    const level2 = level1.flatMap((c, i) => commandsIn(first[i]!.stdout).map((sub) => [c, sub]));
+    expect(level2).toEqual(expect.arrayContaining([['pubsub', 'publish'], ['pubsub', 'dead-letters']]));
+    const second = await helpOf(level2);
+    const all = [...level1.map((c) => [c]), ...level2];
+    [...first, ...second].forEach((r, i) => {
+      expect([all[i]!.join(' '), r.exitCode, r.stdout.startsWith(`Usage: ourci ${all[i]!.join(' ')}`)]).toEqual([all[i]!.join(' '), 0, true]);
     });
     const usage = await runCli(['pubsub', 'nope']);
     expect(usage.exitCode).not.toBe(0);
