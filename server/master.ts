@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
 import type { MasterConfig } from './config';
+import { registerDashboard } from './dashboard/index';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
 import { Metrics } from './metrics/metrics';
@@ -68,6 +69,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   });
   http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
   registerHttpRpc(http, registry);
+  registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,
