@@ -16,6 +16,14 @@ import { registerHttpRpc } from './rpc/http-rpc';
 import { Registry } from './rpc/registry';
 import { registerSysMethods } from './rpc/sys-handlers';
 import { WsTransport } from './rpc/ws-transport';
+import { AgentRegistry, registerAgentMethods } from './agents/agent-registry';
+import { EventHub, registerEventMethods } from './events/event-hub';
+import { registerJobMethods } from './jobs/job-handlers';
+import { JobService } from './jobs/job-service';
+import { SqliteStateStore } from './jobs/sqlite-state-store';
+import { TaskTokens } from './jobs/task-tokens';
+import { LogStore } from './logs/log-store';
+import { registerLogRoutes } from './logs/log-routes';
 
 export interface Master {
   url: string;
@@ -30,6 +38,9 @@ export interface Master {
   registry: Registry;
   http: HttpServer;
   metrics: Metrics;
+  events: EventHub;
+  jobs: JobService;
+  agents: AgentRegistry;
   close(): Promise<void>;
 }
 
@@ -52,6 +63,36 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
 
+  // Jobs, tasks, logs: the URL they hand to tasks is known once the server listens.
+  let baseUrl = config.publicUrl ?? '';
+  const events = new EventHub();
+  const logs = new LogStore({ dir: join(dataDir, 'logs'), capBytes: config.logCapBytes });
+  const taskTokens = new TaskTokens();
+  tokenStore.addResolver((t) => taskTokens.resolve(t));
+  const agents = new AgentRegistry(events);
+  const stateStore = new SqliteStateStore(db);
+  const jobs = new JobService({
+    store: stateStore,
+    pubsub,
+    hooks,
+    events,
+    logs,
+    tokens: taskTokens,
+    publicUrl: () => baseUrl,
+    blobUrl: (job, token) => {
+      const u = new URL(`${baseUrl}/blobs/${job}`);
+      u.username = 'ourci';
+      u.password = token;
+      return u.toString();
+    },
+    fanoutCap: config.fanoutCap,
+    timeoutGraceMs: config.timeoutGraceMs,
+    onAttempt: (channel, current) => agents.setCurrent(channel, current),
+  });
+  registerJobMethods(registry, jobs, stateStore, logs);
+  registerEventMethods(registry, events);
+  registerAgentMethods(registry, agents);
+
   const ws = new WsTransport(registry);
   const metrics = new Metrics(() => pubsub, () => ws.connections);
   hooks.add({
@@ -69,6 +110,10 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   });
   http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
   registerHttpRpc(http, registry);
+  registerLogRoutes(http, logs, (id) => {
+    const t = jobs.taskRow(id);
+    return t ? { job: t.job, attempts: t.attempts } : undefined;
+  });
   registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
@@ -89,7 +134,8 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
 
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
+  if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
 
   let closed = false;
@@ -106,13 +152,18 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     registry,
     http,
     metrics,
+    events,
+    jobs,
+    agents,
     async close() {
       if (closed) return;
       closed = true;
+      jobs.close();
       pubsub.close();
       ws.close();
       await http.close();
       db.close();
+      logs.closeAll();
     },
   };
 }

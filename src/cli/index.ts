@@ -3,6 +3,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerMaster } from './commands/master';
 import { registerPubSub } from './commands/pubsub';
+import { registerAgent } from './commands/agent';
+import { registerJobs } from './commands/jobs';
+import { registerUp } from './commands/up';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -18,9 +21,13 @@ export function buildProgram(): Command {
     .option('--token <token>', 'bearer token (env OURCI_TOKEN)')
     .option('--config <file>', 'config file (env OURCI_CONFIG; default .ourci/config.json, then ~/.config/ourci/config.json)')
     .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
   registerMaster(program, ctx);
   registerPubSub(program, ctx);
+  registerAgent(program, ctx);
+  registerJobs(program, ctx);
+  registerUp(program, ctx);
   return program;
 }
 

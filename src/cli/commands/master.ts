@@ -2,7 +2,7 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createMaster } from '../../../server/index';
+import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
 import type { CliContext } from '../context';
 
@@ -31,7 +31,7 @@ export async function runMaster(
   ctx: CliContext,
   cmd: Command,
   o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);

@@ -109,6 +109,8 @@ export const TaskStart = defineMethod({
     env: z.record(z.string(), z.string()),
     args: z.array(z.string()),
     timeoutSeconds: z.number(),
+    /** The subscription's lease length: extend well before it runs out (about every third). */
+    ackDeadlineSeconds: z.number(),
   }),
   scopes: ['agent'],
 });
