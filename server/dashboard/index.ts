@@ -7,8 +7,9 @@ import { locateDashboardDir, StaticSite } from './static-site';
 export const DASHBOARD_PATH =
   /^\/(?:|jobs\/?|jobs\/[A-Za-z0-9_-]{1,64}\/?|tasks\/[A-Za-z0-9_-]{1,64}\/?|agents\/?|queues\/?|login\/?|assets\/[A-Za-z0-9._-]+|favicon\.svg|robots\.txt)$/;
 
-export function registerDashboard(http: HttpServer, dir: string | undefined = locateDashboardDir()): StaticSite {
-  const site = new StaticSite(dir);
+/** `dir`: the build to serve; null serves a page that says how to build it. */
+export function registerDashboard(http: HttpServer, dir: string | null = locateDashboardDir() ?? null): StaticSite {
+  const site = new StaticSite(dir ?? undefined);
   http.route({
     methods: ['GET', 'HEAD'],
     path: DASHBOARD_PATH,

@@ -116,7 +116,7 @@ export function JobPage({ id }: { id: string }) {
       </div>
       <div className="page-head">
         <h1>
-          <StatusBadge status={job.status} /> {job.title || `Job ${job.id}`}
+          <StatusBadge status={job.status} /> <span className="title">{job.title || `Job ${job.id}`}</span>
         </h1>
         <span className="spacer" />
         {admin && !job.finished && (

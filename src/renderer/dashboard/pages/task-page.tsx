@@ -68,7 +68,7 @@ export function TaskPage({ id }: { id: string }) {
       </div>
       <div className="page-head">
         <h1>
-          <StatusBadge status={task.status} title={task.reason} /> {taskLabel(task)}
+          <StatusBadge status={task.status} title={task.reason} /> <span className="title" title={task.args.join(' ')}>{taskLabel(task)}</span>
         </h1>
         <span className="spacer" />
         {isAdminScope(scope) && !TERMINAL.has(task.status) && (
