@@ -1,4 +1,6 @@
-// Data that a page loads once and keeps fresh: re-read after a reconnect, patched by events.
+// Data that a page loads and keeps fresh: it subscribes to its event topics first, reads once
+// they are confirmed, replays events that arrived while the read was in flight, patches the
+// data from later events, and reads again after a reconnect.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { LiveEvent } from '../lib/rpc/event-hub';
 import { useSession } from '../lib/session/session-store';
@@ -12,63 +14,89 @@ export interface Live<T> {
   patch(fn: (d: T) => T): void;
 }
 
+type OnEvent<T> = (ev: LiveEvent, data: T) => T | 'reload';
+
 /**
  * `load` reads the data; `topics` are subscribed while the page shows; `onEvent` patches the
- * data from an event, or returns 'reload' to read it all again.
+ * data from an event, or returns 'reload' to read it all again (the default).
  */
-export function useLive<T>(
-  load: () => Promise<T>,
-  deps: readonly unknown[],
-  topics: readonly string[] = [],
-  onEvent?: (ev: LiveEvent, data: T) => T | 'reload',
-): Live<T> {
+export function useLive<T>(load: () => Promise<T>, deps: readonly unknown[], topics: readonly string[] = [], onEvent?: OnEvent<T>): Live<T> {
   const hub = useSession((s) => s.hub);
   const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
   const seq = useRef(0);
+  const inflight = useRef<LiveEvent[] | null>(null);
   const loadRef = useRef(load);
   loadRef.current = load;
-  const onEventRef = useRef(onEvent);
+  const onEventRef = useRef<OnEvent<T> | undefined>(onEvent);
   onEventRef.current = onEvent;
+
+  const apply = useCallback((data: T, ev: LiveEvent): T | 'reload' => {
+    const fn = onEventRef.current;
+    return fn ? fn(ev, data) : 'reload';
+  }, []);
 
   const reload = useCallback(() => {
     const my = ++seq.current;
+    inflight.current = [];
     setState((s) => ({ ...s, loading: true }));
     loadRef.current().then(
-      (data) => {
-        if (my === seq.current) setState({ data, loading: false });
+      (fresh) => {
+        if (my !== seq.current) return;
+        let data = fresh;
+        const missed = inflight.current ?? [];
+        inflight.current = null;
+        for (const ev of missed) {
+          const next = apply(data, ev);
+          if (next !== 'reload') data = next;
+        }
+        setState({ data, loading: false });
       },
       (error: unknown) => {
-        if (my === seq.current) setState((s) => ({ data: s.data, error, loading: false }));
+        if (my !== seq.current) return;
+        inflight.current = null;
+        setState((s) => ({ data: s.data, error, loading: false }));
       },
     );
-  }, []);
-
-  useEffect(() => {
-    setState({ loading: true });
-    reload();
-  }, deps);
+  }, [apply]);
 
   const topicKey = topics.join('\n');
   useEffect(() => {
-    if (!hub) return;
-    const offs = topics.map((t) =>
-      hub.subscribe(t, (ev) => {
-        const fn = onEventRef.current;
-        if (!fn) return reload();
-        setState((s) => {
-          if (s.data === undefined) return s;
-          const next = fn(ev, s.data);
-          if (next === 'reload') {
-            queueMicrotask(reload);
-            return s;
-          }
-          return { ...s, data: next };
-        });
-      }),
-    );
-    offs.push(hub.onResync(reload));
-    return () => offs.forEach((f) => f());
-  }, [hub, topicKey, reload]);
+    setState({ loading: true });
+    if (!hub) {
+      reload();
+      return;
+    }
+    let alive = true;
+    const subs = topicKey
+      ? topicKey.split('\n').map((t) =>
+          hub.subscribe(t, (ev) => {
+            if (inflight.current) {
+              inflight.current.push(ev);
+              return;
+            }
+            setState((s) => {
+              if (s.data === undefined) return s;
+              const next = apply(s.data, ev);
+              if (next === 'reload') {
+                queueMicrotask(reload);
+                return s;
+              }
+              return { ...s, data: next };
+            });
+          }),
+        )
+      : [];
+    void Promise.all(subs.map((s) => s.ready)).then(() => {
+      if (alive) reload();
+    });
+    const offResync = hub.onResync(reload);
+    return () => {
+      alive = false;
+      seq.current++;
+      subs.forEach((s) => s.off());
+      offResync();
+    };
+  }, [hub, topicKey, reload, ...deps]);
 
   const patch = useCallback((fn: (d: T) => T) => setState((s) => (s.data === undefined ? s : { ...s, data: fn(s.data) })), []);
   return { data: state.data, error: state.error, loading: state.loading, reload, patch };

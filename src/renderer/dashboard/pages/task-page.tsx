@@ -1,6 +1,6 @@
 // One task: its live log (tail first, older bytes on demand, ANSI colours, follow, search,
 // raw download) and an attempt selector. Live through `job/<id>` and `task/<id>/log`.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Attempt, Task } from '../../../shared/jobs/model';
 import { LogViewer } from '../../components/log-viewer/log-viewer';
 import { Link } from '../../components/link';
@@ -27,18 +27,31 @@ export function TaskPage({ id }: { id: string }) {
   const live = useLive<TaskResult>(() => useSession.getState().rpc!.call('Task.Get', { task: id }), [id]);
   const jobId = live.data?.task.job;
 
-  // Task changes arrive on the job's topic; a new attempt means re-reading the attempts.
+  // Task changes arrive on the job's topic, known once the task is read: subscribe, then read
+  // again so nothing that happened in between is missed. A new attempt means new attempts.
+  const attemptCount = live.data?.attempts.length;
+  const countRef = useRef(attemptCount);
+  countRef.current = attemptCount;
+  const { patch, reload } = live;
   useEffect(() => {
     const hub = useSession.getState().hub;
     if (!hub || !jobId) return;
-    return hub.subscribe(`job/${jobId}`, (ev) => {
+    let alive = true;
+    const sub = hub.subscribe(`job/${jobId}`, (ev) => {
       if (ev.type !== 'task.updated' && ev.type !== 'task.created') return;
       const t = ev.data as Task;
       if (t.id !== id) return;
-      live.patch((d) => ({ ...d, task: t }));
-      if (t.attempts !== live.data?.attempts.length || TERMINAL.has(t.status)) live.reload();
+      patch((d) => ({ ...d, task: t }));
+      if (t.attempts !== countRef.current || TERMINAL.has(t.status)) reload();
     });
-  }, [jobId, id, live.data?.attempts.length]);
+    void sub.ready.then(() => {
+      if (alive) reload();
+    });
+    return () => {
+      alive = false;
+      sub.off();
+    };
+  }, [jobId, id, patch, reload]);
 
   const attempts = live.data?.attempts ?? [];
   const latest = attempts.length ? Math.max(...attempts.map((a) => a.attempt)) : 0;
@@ -159,14 +172,19 @@ function TaskLog({ task, attempt, done, selector }: { task: string; attempt: num
   );
   useEffect(() => {
     const hub = useSession.getState().hub!;
-    const off = hub.subscribe(`task/${task}/log`, (ev) => {
+    let alive = true;
+    const sub = hub.subscribe(`task/${task}/log`, (ev) => {
       const c = ev.data as { task?: string; attempt?: number; offset: number; data: string };
       if (ev.type === 'log.chunk' && (c.attempt === undefined || c.attempt === attempt)) session.chunk(c.offset, c.data);
     });
     const offResync = hub.onResync(() => void session.catchUp());
-    void session.open();
+    // Read the tail only once chunks are sure to reach us: none can fall in between.
+    void sub.ready.then(() => {
+      if (alive) void session.open();
+    });
     return () => {
-      off();
+      alive = false;
+      sub.off();
       offResync();
       session.close();
     };
