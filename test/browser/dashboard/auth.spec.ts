@@ -1,6 +1,6 @@
 // Signing in: a master without --public-read asks for a token, refuses a bad one with a
 // message, keeps a good one, hides admin actions from viewers; --public-read needs none.
-import { expect, gatedScript, shot, startMaster, test } from './fixtures';
+import { expect, gatedScript, savedToken, setToken, shot, startMaster, test } from './fixtures';
 
 test('asks for a token, refuses a wrong one, and keeps a viewer signed in', async ({ page, master }) => {
   await page.goto(`${master.url}/`);
@@ -25,13 +25,12 @@ test('asks for a token, refuses a wrong one, and keeps a viewer signed in', asyn
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page.getByRole('heading', { name: 'Sign in to OurCI' })).toBeVisible();
-  expect(await page.evaluate(() => localStorage.getItem('ourci.token'))).toBeNull();
+  expect(await savedToken(page)).toBeNull();
   await master.rpc('Job.Cancel', { job });
 });
 
 test('a saved token the master refuses leads back to the sign-in form with a reason', async ({ page, master }) => {
-  await page.goto(`${master.url}/healthz`);
-  await page.evaluate(() => localStorage.setItem('ourci.token', 'oca_revoked'));
+  await setToken(page, master, 'oca_revoked');
   await page.goto(`${master.url}/jobs/1`);
   await expect(page.getByRole('alert')).toContainText('refused the saved token');
   // Signing in keeps the deep link.

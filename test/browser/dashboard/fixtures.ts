@@ -122,10 +122,19 @@ export function gatedScript(file: string, exitCode = 0): string[] {
   ];
 }
 
-/** Signs the browser in by storing the token the way the login form does. */
-export async function signIn(page: Page, m: MasterProc, token: string): Promise<void> {
+/** The page's globals these tests touch (this file compiles without the DOM library). */
+export type PageGlobals = { localStorage: { setItem(k: string, v: string): void; getItem(k: string): string | null } };
+
+/** Stores a token where the dashboard keeps it (as the login form does); null removes it. */
+export async function setToken(page: Page, m: MasterProc, token: string): Promise<void> {
   await page.goto(`${m.url}/healthz`);
-  await page.evaluate((t) => localStorage.setItem('ourci.token', t), token);
+  await page.evaluate((t) => (globalThis as unknown as PageGlobals).localStorage.setItem('ourci.token', t), token);
+}
+
+export const signIn = setToken;
+
+export function savedToken(page: Page): Promise<string | null> {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).localStorage.getItem('ourci.token'));
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -33,8 +33,9 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
   const [query, setQuery] = useState('');
   const [matchIdx, setMatchIdx] = useState(-1);
   const lastRows = useRef(doc.rowCount);
-  const pendingShift = useRef<{ row: number; before: number } | null>(null);
   const programmatic = useRef(false);
+  /** Opened at the end once: the failing end of a log is what people come for. */
+  const placed = useRef(false);
 
   const rows = doc.rowCount;
   const total = rows * ROW_HEIGHT;
@@ -46,8 +47,10 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
   const setTop = (top: number): void => {
     const el = scroller.current;
     if (!el) return;
-    programmatic.current = true;
+    const before = el.scrollTop;
     el.scrollTop = top;
+    // A scroll event follows only if the position changed; mark it as ours, not the reader's.
+    if (el.scrollTop !== before) programmatic.current = true;
     setScrollTop(el.scrollTop);
   };
 
@@ -65,11 +68,13 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const shift = pendingShift.current;
-    if (shift && rows !== shift.before) {
-      pendingShift.current = null;
-      if (!follow && shift.row <= Math.floor(el.scrollTop / ROW_HEIGHT)) setTop(el.scrollTop + (rows - shift.before) * ROW_HEIGHT);
-    }
+    // Rows inserted right below a gap the reader scrolled up into: keep what they were reading
+    // in place, which moves the (smaller) gap out of sight above.
+    const shift = session.takeShift();
+    if (!placed.current && session.opened && rows > 0) {
+      placed.current = true;
+      setTop(el.scrollHeight);
+    } else if (shift && !follow) setTop(el.scrollTop + shift * ROW_HEIGHT);
     if (follow && rows !== lastRows.current) setTop(el.scrollHeight);
     lastRows.current = rows;
   }, [version, rows, follow]);
@@ -80,14 +85,16 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
 
   // Load gaps that are in sight.
   useEffect(() => {
-    if (!session.opened) return;
-    const visFirst = Math.floor(scrollTop / ROW_HEIGHT);
-    const visLast = Math.ceil((scrollTop + viewH) / ROW_HEIGHT);
+    const el = scroller.current;
+    if (!session.opened || !placed.current || !el) return;
+    // From the DOM, not state: the state may still hold the position before the last jump.
+    const visFirst = Math.floor(el.scrollTop / ROW_HEIGHT);
+    const visLast = Math.ceil((el.scrollTop + el.clientHeight) / ROW_HEIGHT);
     for (let i = Math.max(0, visFirst - 2); i < Math.min(rows, visLast + 2); i++) {
       const r = doc.row(i);
       if (r.kind !== 'gap' || r.omitted || session.loading.has(r.from)) continue;
+      // Near the top of the view the reader came from below: load the gap's end; else its start.
       const side = i - visFirst < (visLast - visFirst) / 2 ? 'end' : 'start';
-      pendingShift.current = { row: i, before: rows };
       void session.loadGap(r, side);
       break;
     }

@@ -28,6 +28,8 @@ export class LogSession {
   readonly loading = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private pending: Array<{ offset: number; data: string }> = [];
+  /** Rows inserted above what the reader sees (gap ends loaded) since the viewer last asked. */
+  private shift = 0;
   private catchingUp = false;
   private closed = false;
 
@@ -66,13 +68,24 @@ export class LogSession {
       const from = side === 'end' ? Math.max(gap.from, gap.to - pageBytes) : gap.from;
       const limit = Math.min(pageBytes, gap.to - from);
       const r = await this.read(from, limit);
-      if (!this.closed) this.absorb(r);
+      if (!this.closed) {
+        const before = this.doc.rowCount;
+        this.absorb(r);
+        if (side === 'end') this.shift += this.doc.rowCount - before;
+      }
     } catch (err) {
       this.error = (err as Error).message;
     } finally {
       this.loading.delete(gap.from);
     }
     this.emit();
+  }
+
+  /** Rows a viewer must scroll down by to keep its place after gap ends were loaded; resets. */
+  takeShift(): number {
+    const n = this.shift;
+    this.shift = 0;
+    return n;
   }
 
   /** A live chunk (`log.chunk` event) of this attempt. */
