@@ -14,7 +14,6 @@ import { connectMaster } from '../../src/client/master-client';
 /** Browser globals used in page.evaluate (this file compiles without the DOM library). */
 type PageGlobals = {
   localStorage: { setItem(k: string, v: string): void };
-  requestAnimationFrame(fn: (t: number) => void): void;
   __frames: number[];
 };
 
@@ -152,15 +151,15 @@ async function main(): Promise<void> {
       await page.goto(`${url}/tasks/${big.task}`);
       await page.getByText('END OF THE BIG LOG', { exact: true }).waitFor();
       await page.mouse.move(700, 600);
-      await page.evaluate(() => {
-        const w = globalThis as unknown as PageGlobals;
-        w.__frames = [];
-        const tick = (t: number): void => {
-          w.__frames.push(t);
-          if (w.__frames.length < 100_000) w.requestAnimationFrame(tick);
+      // A string, not a function: tsx would wrap the nested function in a helper the page lacks.
+      await page.evaluate(`(() => {
+        window.__frames = [];
+        const tick = (t) => {
+          window.__frames.push(t);
+          if (window.__frames.length < 100000) requestAnimationFrame(tick);
         };
-        w.requestAnimationFrame(tick);
-      });
+        requestAnimationFrame(tick);
+      })()`);
       const scrollStart = Date.now();
       for (let i = 0; i < 150; i++) {
         await page.mouse.wheel(0, -1200);

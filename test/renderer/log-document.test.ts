@@ -77,4 +77,17 @@ describe('LogDocument', () => {
     expect(d.search('31m')).toEqual([]);
     expect(d.search('')).toEqual([]);
   });
+
+  it('reads a screenful of rows in one pass with the same colours as row by row', () => {
+    const d = new LogDocument();
+    d.size = 50_000;
+    const text = Array.from({ length: 600 }, (_, i) => (i % 7 === 0 ? `\x1b[3${i % 8}mcolour ${i}` : `plain ${i}`)).join('\n') + '\n';
+    d.insert(50_000 - text.length, 50_000, text);
+    const rows = d.rowsBetween(0, d.rowCount);
+    expect(rows.length).toBe(d.rowCount);
+    for (let i = 0; i < d.rowCount; i++) expect(rows[i]).toEqual(d.row(i));
+    expect(d.gapIn(0, 3)).toEqual({ from: 0, to: 50_000 - text.length, row: 0 });
+    expect(d.gapIn(1, d.rowCount)).toBeUndefined();
+  });
 });
+

@@ -51,7 +51,12 @@ export interface LogLineProps {
   current: boolean;
 }
 
-export const LogLine = memo(function LogLine({ text, state, query, current }: LogLineProps) {
+const sameState = (a: SgrState, b: SgrState): boolean => a === b || (a.flags === b.flags && a.fg === b.fg && a.bg === b.bg);
+
+/** Re-rendered only when what it shows changes (states are compared by value, not identity). */
+export const LogLine = memo(LogLineView, (a, b) => a.text === b.text && a.query === b.query && a.current === b.current && sameState(a.state, b.state));
+
+function LogLineView({ text, state, query, current }: LogLineProps) {
   const { spans } = parseLine(text, state);
   const plain = spans.map((s) => s.text).join('');
   const ranges = matchRanges(plain, query.toLowerCase());
@@ -92,4 +97,4 @@ export const LogLine = memo(function LogLine({ text, state, query, current }: Lo
     pos = end;
   });
   return <div className={current ? 'log-line current' : 'log-line'}>{out.length ? out : '\u200b'}</div>;
-});
+}

@@ -90,14 +90,10 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
     // From the DOM, not state: the state may still hold the position before the last jump.
     const visFirst = Math.floor(el.scrollTop / ROW_HEIGHT);
     const visLast = Math.ceil((el.scrollTop + el.clientHeight) / ROW_HEIGHT);
-    for (let i = Math.max(0, visFirst - 2); i < Math.min(rows, visLast + 2); i++) {
-      const r = doc.row(i);
-      if (r.kind !== 'gap' || r.omitted || session.loading.has(r.from)) continue;
-      // Near the top of the view the reader came from below: load the gap's end; else its start.
-      const side = i - visFirst < (visLast - visFirst) / 2 ? 'end' : 'start';
-      void session.loadGap(r, side);
-      break;
-    }
+    const gap = doc.gapIn(Math.max(0, visFirst - 2), Math.min(rows, visLast + 2));
+    if (!gap || session.loading.has(gap.from)) return;
+    // Near the top of the view the reader came from below: load the gap's end; else its start.
+    void session.loadGap(gap, gap.row - visFirst < (visLast - visFirst) / 2 ? 'end' : 'start');
   }, [scrollTop, viewH, version, rows, session, doc]);
 
   const onScroll = (): void => {
@@ -144,21 +140,19 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
   };
 
   const current = matchIdx >= 0 ? matches[matchIdx] : undefined;
-  const lines: ReactNode[] = [];
-  for (let i = first; i < last; i++) {
-    const r = doc.row(i);
-    if (r.kind === 'line') lines.push(<LogLine key={i} text={r.text} state={r.state} query={query} current={i === current} />);
-    else
-      lines.push(
-        <div key={`gap-${r.from}`} className={r.omitted ? 'log-gap omitted' : 'log-gap'}>
-          {r.omitted
-            ? `— ${formatBytes(r.to - r.from)} omitted: the log went over the size cap (head and tail kept) —`
-            : session.loading.has(r.from)
-              ? `loading… (${formatBytes(r.to - r.from)} not loaded yet)`
-              : `${formatBytes(r.to - r.from)} not loaded — scroll here or press Home to load`}
-        </div>,
-      );
-  }
+  const lines: ReactNode[] = doc.rowsBetween(first, last).map((r, k) => {
+    const i = first + k;
+    if (r.kind === 'line') return <LogLine key={i} text={r.text} state={r.state} query={query} current={i === current} />;
+    return (
+      <div key={`gap-${r.from}`} className={r.omitted ? 'log-gap omitted' : 'log-gap'}>
+        {r.omitted
+          ? `— ${formatBytes(r.to - r.from)} omitted: the log went over the size cap (head and tail kept) —`
+          : session.loading.has(r.from)
+            ? `loading… (${formatBytes(r.to - r.from)} not loaded yet)`
+            : `${formatBytes(r.to - r.from)} not loaded — scroll here or press Home to load`}
+      </div>
+    );
+  });
 
   return (
     <div className="log-viewer" onKeyDown={onKey}>

@@ -124,10 +124,40 @@ export class LogDocument {
     return { kind: 'line', text: b.seg.lines[k]!, state: this.stateAt(b.seg, k) };
   }
 
-  /** Row index of the first row of the block holding byte `offset`, for "jump to" features. */
-  rowOfGap(g: ByteRange): number {
-    const b = this.blocks.find((x) => 'gap' in x && x.gap.from === g.from);
-    return b ? b.row : -1;
+  /**
+   * Rows [from, to) in one pass: the colour state is looked up once for the first line and
+   * carried forward, which is what makes a screenful cheap however deep in the log it is.
+   */
+  rowsBetween(from: number, to: number): Row[] {
+    const out: Row[] = [];
+    to = Math.min(to, this.rows);
+    let i = Math.max(0, from);
+    while (i < to) {
+      const b = this.blockAt(i);
+      if ('gap' in b) {
+        out.push({ kind: 'gap', ...b.gap });
+        i++;
+        continue;
+      }
+      const lines = b.seg.lines;
+      const end = Math.min(to, b.row + visibleLines(b.seg));
+      let k = i - b.row;
+      let state = this.stateAt(b.seg, k);
+      for (; i < end; i++, k++) {
+        out.push({ kind: 'line', text: lines[k]!, state });
+        state = stateAfter(lines[k]!, state);
+      }
+    }
+    return out;
+  }
+
+  /** The first unloaded gap among rows [from, to), if any (cheap: no line is looked at). */
+  gapIn(from: number, to: number): (ByteRange & { row: number }) | undefined {
+    for (const b of this.blocks) {
+      if (b.row >= to) break;
+      if ('gap' in b && !b.gap.omitted && b.row >= from) return { from: b.gap.from, to: b.gap.to, row: b.row };
+    }
+    return undefined;
   }
 
   /** Rows whose visible text contains `query` (case-insensitive), in order. */
