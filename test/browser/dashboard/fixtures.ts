@@ -18,7 +18,8 @@ export interface MasterProc {
   dataDir: string;
   tokens: { admin: string; agent: string; viewer: string };
   rpc<T = unknown>(method: string, params?: unknown, token?: string): Promise<T>;
-  stop(): Promise<void>;
+  /** Stops the master; its data directory is removed unless it was given or `keepData`. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 function waitExit(p: ChildProcess, ms: number): Promise<boolean> {
@@ -80,9 +81,9 @@ export async function startMaster(opts: { publicRead?: boolean; dataDir?: string
     dataDir,
     tokens,
     rpc,
-    stop: async () => {
+    stop: async (o = {}) => {
       await stopProcess(child, ['SIGTERM']);
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir && !o.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
