@@ -2,6 +2,7 @@
 // environment > file > defaults) and passed down; nothing here reads process.env.
 import type { Logger } from 'pino';
 import type { StaticTokens } from './auth/token-store';
+import type { BlobConfig } from './blobs/blob-service';
 
 export interface MasterConfig {
   host: string;
@@ -23,6 +24,8 @@ export interface MasterConfig {
   fanoutCap?: number;
   /** How long past a task's timeout the master waits for its agent before ending it (default 30 s). */
   timeoutGraceMs?: number;
+  /** Blob size limits and retention (defaults in server/blobs/blob-service.ts). */
+  blobs?: Partial<BlobConfig>;
   /** Called if the database cannot be written; defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
 }

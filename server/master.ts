@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
+import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
 import { registerDashboard } from './dashboard/index';
 import { SqliteDb } from './db/sqlite-db';
@@ -23,6 +24,7 @@ import { JobService } from './jobs/job-service';
 import { SqliteStateStore } from './jobs/sqlite-state-store';
 import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
+import { isTerminalTask, type Task } from '../src/shared/jobs/model';
 import { registerLogRoutes } from './logs/log-routes';
 
 export interface Master {
@@ -41,6 +43,7 @@ export interface Master {
   events: EventHub;
   jobs: JobService;
   agents: AgentRegistry;
+  blobs: BlobService;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,8 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const startedAt = Date.now();
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
+  const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
+  registerBlobMethods(registry, blobs);
 
   // Jobs, tasks, logs: the URL they hand to tasks is known once the server listens.
   let baseUrl = config.publicUrl ?? '';
@@ -79,22 +84,32 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     logs,
     tokens: taskTokens,
     publicUrl: () => baseUrl,
-    blobUrl: (job, token) => {
-      const u = new URL(`${baseUrl}/blobs/${job}`);
-      u.username = 'ourci';
-      u.password = token;
-      return u.toString();
-    },
+    blobUrl: (job, token) => blobUrlFor(baseUrl, job, token),
     fanoutCap: config.fanoutCap,
     timeoutGraceMs: config.timeoutGraceMs,
     onAttempt: (channel, current) => agents.setCurrent(channel, current),
   });
   registerJobMethods(registry, jobs, stateStore, logs);
+  // Blob retention and the size cap evict blobs of finished jobs first.
+  blobs.setJobLookup({ finishedAt: (j) => (/^\d+$/.test(j) ? (jobs.jobRow(Number(j))?.finishedAt ?? undefined) : undefined) });
   registerEventMethods(registry, events);
   registerAgentMethods(registry, agents);
 
   const ws = new WsTransport(registry);
-  const metrics = new Metrics(() => pubsub, () => ws.connections);
+  const metrics = new Metrics(
+    () => pubsub,
+    () => ws.connections,
+    () => ({ ...jobs.activeCounts(), agents: agents.list().length }),
+  );
+  events.listen((_topic, type, data) => {
+    if (type !== 'task.updated') return;
+    const t = data as Task;
+    if (!isTerminalTask(t.status)) return;
+    metrics.tasksEnded.inc({ status: t.status, topic: t.topic });
+    if (t.startedAt && t.finishedAt) {
+      metrics.taskDuration.observe({ topic: t.topic }, (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000);
+    }
+  });
   hooks.add({
     onDelivered: (ev, ms) => {
       if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
@@ -114,6 +129,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     const t = jobs.taskRow(id);
     return t ? { job: t.job, attempts: t.attempts } : undefined;
   });
+  registerBlobRoutes(http, blobs);
   registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
@@ -137,6 +153,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
   if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
+  blobs.setPublicUrl(baseUrl);
 
   let closed = false;
   return {
@@ -155,12 +172,14 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     events,
     jobs,
     agents,
+    blobs,
     async close() {
       if (closed) return;
       closed = true;
       jobs.close();
       pubsub.close();
       ws.close();
+      blobs.close();
       await http.close();
       db.close();
       logs.closeAll();

@@ -444,6 +444,13 @@ export class JobService {
     return this.tasks.get(task)?.attempt?.row.attempt === attempt;
   }
 
+  /** Unfinished tasks by status, and unfinished jobs (for metrics). */
+  activeCounts(): { queued: number; running: number; jobs: number } {
+    let running = 0;
+    for (const t of this.tasks.values()) if (t.row.status === 'running') running++;
+    return { queued: this.tasks.size - running, running, jobs: this.jobs.size };
+  }
+
   activeJobsOf(repo: string, pr: number): JobRow[] {
     return [...this.jobs.values()].filter((j) => j.row.repo === repo && j.row.pr === pr).map((j) => j.row);
   }

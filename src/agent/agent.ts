@@ -179,6 +179,9 @@ export class Agent {
       return;
     }
     this.state = 'busy';
+    // The delivery's ackId identifies this attempt to operators (and to the tests that play
+    // a dead agent's late reports); it is not a credential on its own.
+    this.log(`agent ${this.cfg.name}: task ${start.task.id} attempt ${start.attempt} of job ${start.job.id} started (delivery ${msg.ackId})`);
     const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false };
     this.current = cur;
     const taskId = start.task.id;
@@ -233,7 +236,11 @@ export class Agent {
       await cleanup?.().catch(() => {});
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
-    emit(footer(result, timeoutSeconds));
+    emit(
+      cur.release && !cur.lost
+        ? `\n[ourci] released after ${(result.durationMs / 1000).toFixed(1)}s: the agent is stopping; the task goes back to its queue\n`
+        : footer(result, timeoutSeconds),
+    );
     const rest = masker.end();
     if (rest) streamer.write(rest);
     await streamer.flush();

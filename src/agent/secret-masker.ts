@@ -1,5 +1,5 @@
-// Masks secrets in streamed text. Holds back the last few characters of each write so a
-// secret split across two writes is still caught.
+// Masks secrets in streamed text. Holds back only a tail that could be the start of a secret,
+// so a secret split across two writes is still caught and ordinary output is never delayed.
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL/i;
 const MASK = '***';
 
@@ -13,19 +13,30 @@ export function secretsOf(env: Record<string, string>, extra: string[] = []): st
 
 export class SecretMasker {
   private held = '';
-  private readonly hold: number;
 
-  constructor(private readonly secrets: string[]) {
-    this.hold = secrets.reduce((m, s) => Math.max(m, s.length - 1), 0);
-  }
+  constructor(private readonly secrets: string[]) {}
 
   /** Masks `text`; returns what is safe to emit now. */
   write(text: string): string {
     if (this.secrets.length === 0) return text;
     const all = this.mask(this.held + text);
-    const keep = Math.min(this.hold, all.length);
+    const keep = this.partialSecretTail(all);
     this.held = all.slice(all.length - keep);
     return all.slice(0, all.length - keep);
+  }
+
+  /** Length of the longest tail of `s` that is a proper prefix of some secret. */
+  private partialSecretTail(s: string): number {
+    let best = 0;
+    for (const secret of this.secrets) {
+      for (let n = Math.min(secret.length - 1, s.length); n > best; n--) {
+        if (s.endsWith(secret.slice(0, n))) {
+          best = n;
+          break;
+        }
+      }
+    }
+    return best;
   }
 
   /** Everything still held back. */

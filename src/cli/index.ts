@@ -1,6 +1,7 @@
 // The `ourci` command line: one file per subcommand under commands/, which only parse flags
 // and call into the libraries. Configuration: flags > environment > config file > defaults.
 import { Command, CommanderError } from 'commander';
+import { registerBlob } from './commands/blob';
 import { registerMaster } from './commands/master';
 import { registerPubSub } from './commands/pubsub';
 import { registerAgent } from './commands/agent';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAgent(program, ctx);
   registerJobs(program, ctx);
   registerUp(program, ctx);
+  registerBlob(program, ctx);
   return program;
 }
 
