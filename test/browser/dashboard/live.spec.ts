@@ -1,6 +1,6 @@
 // The dashboard against a real master and real agents: a job appears live, its tasks update,
 // a log streams while the task runs with its colours, cancel works, deep links work.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, gatedScript, shot, signIn, startAgent, test } from './fixtures';
@@ -54,6 +54,13 @@ test('a job appears live, its task streams a coloured log, and the job turns gre
     await expect(page.locator('.page-head [data-status="success"]')).toBeVisible();
     await shot(page, 'task-log');
 
+    // The raw log downloads with its escapes.
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: /Raw/ }).click();
+    const raw = readFileSync(await (await download).path(), 'utf8');
+    expect(raw).toContain('\x1b[32mgreen start\x1b[0m');
+    expect(raw).toContain('after the gate');
+
     // Search finds a line and marks it.
     await page.getByLabel('search the log').fill('WAITING 0000');
     await page.getByLabel('search the log').press('Enter');
@@ -105,7 +112,7 @@ test('deep links, failures up front, agents and queues', async ({ page, master }
   try {
     const { job, task } = await master.rpc<{ job: string; task: string }>('Job.Create', {
       topic: 'dash/deep',
-      args: ['sh', '-c', 'echo "\\033[31mboom\\033[0m: test failed" >&2; exit 3'],
+      args: ['sh', '-c', 'echo firmware-bytes > fw.bin && curl -fsS -T fw.bin "$BLOB_URL/fw/esp8266.bin" && echo "\\033[31mboom\\033[0m: test failed" >&2; exit 3'],
       repo: 'acme/firmware',
     });
     await master.rpc('Job.Wait', { job, waitSeconds: 30 });
@@ -118,6 +125,13 @@ test('deep links, failures up front, agents and queues', async ({ page, master }
     await page.goto(`${master.url}/jobs/${job}`);
     await expect(page.getByTestId('failures')).toContainText('1 failed task');
     await expect(page.getByTestId('failures')).toContainText('exit 3');
+    // The job's blobs, downloadable with the viewer's token.
+    const blobs = page.getByRole('table', { name: 'blobs' });
+    await expect(blobs).toContainText('fw/esp8266.bin');
+    const download = page.waitForEvent('download');
+    await blobs.getByRole('button', { name: /Download/ }).click();
+    expect(readFileSync(await (await download).path(), 'utf8')).toBe('firmware-bytes\n');
+
     await page.keyboard.press('x');
     await expect(page.getByRole('button', { name: 'failed (1)' })).toHaveClass(/on/);
     await shot(page, 'job-failed');

@@ -1,6 +1,6 @@
 // A job's blobs (firmware images, reports) with downloads that carry the token.
 import { useState } from 'react';
-import { Notice } from '../../components/notice';
+import { ErrorNotice, Notice } from '../../components/notice';
 import { downloadWithToken } from '../../lib/download';
 import { formatBytes, timeAgo } from '../../lib/format';
 import type { ApiResult } from '../../lib/rpc/master-api';
@@ -9,24 +9,24 @@ import { useLive } from '../use-live';
 
 type Blobs = ApiResult<'Blob.List'>['blobs'];
 
+
 export function BlobList({ job, finished }: { job: string; finished: boolean }) {
   const [err, setErr] = useState<string>();
   // Blobs have no event topic: re-read when the job finishes (the last uploads are in by then).
   const live = useLive<Blobs>(async () => (await useSession.getState().rpc!.call('Blob.List', { job })).blobs, [job, finished], [`job/${job}`], (ev, d) =>
     ev.type === 'task.updated' && (ev.data as { finishedAt?: string }).finishedAt ? 'reload' : d,
   );
-  const code = (live.error as { code?: number } | undefined)?.code;
   const download = (name: string, url: string | undefined): void => {
     setErr(undefined);
-    const href = url ?? `/blobs/${encodeURIComponent(job)}/${name.split('/').map(encodeURIComponent).join('/')}`;
+    // Same origin, whatever host the master put in `url` (the page's CSP allows only 'self').
+    const href = url ? new URL(url, location.origin).pathname : `/blobs/${encodeURIComponent(job)}/${name.split('/').map(encodeURIComponent).join('/')}`;
     downloadWithToken(href, useSession.getState().token, name.split('/').pop() ?? name).catch((e: Error) => setErr(e.message));
   };
   return (
     <>
       <h2>Blobs</h2>
       {err && <Notice kind="error" title={err} />}
-      {live.error !== undefined && code === -32601 && <Notice title="This master does not list blobs yet (Blob.List is missing)." />}
-      {live.error !== undefined && code !== -32601 && <Notice kind="error" title={`Could not list blobs: ${(live.error as Error).message}`} />}
+      {live.error !== undefined && <ErrorNotice error={live.error} what="the blobs" />}
       {live.data && live.data.length === 0 && (
         <Notice title="No blobs.">
           Task scripts upload files with <code>blob_upload FILE NAME</code> (from <code>resources/ourci.sh</code>) or{' '}
