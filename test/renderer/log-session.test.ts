@@ -59,4 +59,28 @@ describe('LogSession', () => {
     expect(s.error).toBe('no task 9');
     expect(s.opened).toBe(false);
   });
+
+  it('closes gaps that end inside a UTF-8 character, and stops asking when a read brings nothing', async () => {
+    // Like the master: byte offsets, and a read never ends inside a character.
+    const bytes = Buffer.from('aé\nbé\n'.repeat(10));
+    const calls: Array<[number, number]> = [];
+    const s = new LogSession(async (offset, limit) => {
+      calls.push([offset, limit]);
+      const from = offset < 0 ? bytes.length + offset : offset;
+      let end = Math.min(bytes.length, from + limit);
+      while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
+      return { offset: from, nextOffset: end, length: bytes.length, data: bytes.subarray(from, end).toString('utf8'), complete: true };
+    });
+    await s.open(8);
+    for (let i = 0; i < 20 && s.doc.gaps().length; i++) await s.loadGap(s.doc.gaps()[0]!, 'start', 7);
+    expect(s.doc.gaps()).toEqual([]);
+    expect(s.doc.loadedBytes).toBe(bytes.length);
+
+    const empty = new LogSession(async (offset) => ({ offset: Math.max(0, offset), nextOffset: Math.max(0, offset), length: 100, data: '', complete: true }));
+    await empty.open();
+    const gap = empty.doc.gaps()[0]!;
+    await empty.loadGap(gap);
+    expect(empty.stuck.has(gap.from)).toBe(true);
+  });
 });
+

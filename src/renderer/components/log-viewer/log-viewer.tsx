@@ -91,7 +91,7 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
     const visFirst = Math.floor(el.scrollTop / ROW_HEIGHT);
     const visLast = Math.ceil((el.scrollTop + el.clientHeight) / ROW_HEIGHT);
     const gap = doc.gapIn(Math.max(0, visFirst - 2), Math.min(rows, visLast + 2));
-    if (!gap || session.loading.has(gap.from)) return;
+    if (!gap || session.loading.has(gap.from) || session.stuck.has(gap.from)) return;
     // Near the top of the view the reader came from below: load the gap's end; else its start.
     void session.loadGap(gap, gap.row - visFirst < (visLast - visFirst) / 2 ? 'end' : 'start');
   }, [scrollTop, viewH, version, rows, session, doc]);
@@ -124,7 +124,10 @@ export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewer
   const goTop = (): void => {
     setFollow(false);
     const r = rows > 0 ? doc.row(0) : undefined;
-    if (r && r.kind === 'gap' && !r.omitted) void session.loadGap(r, 'start');
+    if (r && r.kind === 'gap' && !r.omitted) {
+      session.stuck.clear();
+      void session.loadGap(r, 'start');
+    }
     setTop(0);
   };
 

@@ -142,6 +142,17 @@ export function JobsPage() {
             <button
               type="button"
               disabled={!cursor}
+              title="the newest jobs"
+              onClick={() => {
+                cursorTrail.length = 0;
+                navigate(withQuery('/', { status, repo, pr: prText }));
+              }}
+            >
+              ⇤ Newest
+            </button>
+            <button
+              type="button"
+              disabled={!cursor}
               onClick={() => {
                 const prev = cursorTrail.pop();
                 navigate(withQuery('/', { status, repo, pr: prText, cursor: prev || undefined }));

@@ -26,6 +26,8 @@ export class LogSession {
   error: string | undefined;
   /** Gaps being loaded now (by their `from`), so a scroll does not ask twice. */
   readonly loading = new Set<number>();
+  /** Gaps whose read failed or brought nothing: not loaded again by scrolling (Home retries). */
+  readonly stuck = new Set<number>();
   private readonly listeners = new Set<() => void>();
   private pending: Array<{ offset: number; data: string }> = [];
   /** Rows inserted above what the reader sees (gap ends loaded) since the viewer last asked. */
@@ -61,20 +63,23 @@ export class LogSession {
 
   /** Loads (part of) a gap: the end next to the rows below when scrolling up, else its start. */
   async loadGap(gap: ByteRange, side: 'end' | 'start' = 'end', pageBytes = PAGE_BYTES): Promise<void> {
-    if (this.loading.has(gap.from) || this.closed) return;
+    if (this.loading.has(gap.from) || this.stuck.has(gap.from) || this.closed) return;
     this.loading.add(gap.from);
     this.emit();
     try {
       const from = side === 'end' ? Math.max(gap.from, gap.to - pageBytes) : gap.from;
-      const limit = Math.min(pageBytes, gap.to - from);
-      const r = await this.read(from, limit);
+      // Three bytes more than the gap: the master never ends a read inside a UTF-8 character,
+      // so a gap ending inside one would otherwise never close (the overlap is trimmed).
+      const r = await this.read(from, Math.min(pageBytes, gap.to - from) + 3);
       if (!this.closed) {
         const before = this.doc.rowCount;
         this.absorb(r);
         if (side === 'end') this.shift += this.doc.rowCount - before;
+        if (r.nextOffset <= from) this.stuck.add(gap.from); // no progress: do not ask again
       }
     } catch (err) {
       this.error = (err as Error).message;
+      this.stuck.add(gap.from);
     } finally {
       this.loading.delete(gap.from);
     }
