@@ -7,16 +7,9 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { timeAgo } from '../../lib/format';
 import { navigate } from '../../lib/router';
+import { upsertById } from '../../lib/upsert';
 import { useSession } from '../../lib/session/session-store';
 import { useLive, useNow } from '../use-live';
-
-function upsertById<T extends { id: string }>(list: T[], item: T): T[] {
-  const i = list.findIndex((x) => x.id === item.id);
-  if (i < 0) return [...list, item];
-  const next = list.slice();
-  next[i] = item;
-  return next;
-}
 
 export function AgentsPage() {
   const now = useNow(5000);

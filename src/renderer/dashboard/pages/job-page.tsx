@@ -8,6 +8,7 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { StatusBadge } from '../../components/status-badge';
 import { elapsed, formatDuration, shortSha, timeAgo } from '../../lib/format';
 import { navigate } from '../../lib/router';
+import { upsertById } from '../../lib/upsert';
 import type { ApiResult } from '../../lib/rpc/master-api';
 import { isAdminScope, useSession } from '../../lib/session/session-store';
 import { useLive, useNow } from '../use-live';
@@ -17,14 +18,6 @@ import { branchOf } from './jobs-page';
 type JobResult = ApiResult<'Job.Get'>;
 
 export const FAILED = new Set(['failure', 'error', 'timeout', 'expired']);
-
-function upsert(tasks: Task[], t: Task): Task[] {
-  const i = tasks.findIndex((x) => x.id === t.id);
-  if (i < 0) return [...tasks, t];
-  const next = tasks.slice();
-  next[i] = t;
-  return next;
-}
 
 export const taskLabel = (t: Task): string => (t.name && t.name !== t.args[0] ? t.name : t.args.join(' '));
 
@@ -40,7 +33,7 @@ export function JobPage({ id }: { id: string }) {
     [`job/${id}`],
     (ev, d) => {
       if (ev.type === 'job.updated' || ev.type === 'job.created') return { ...d, job: ev.data as Job };
-      if (ev.type === 'task.created' || ev.type === 'task.updated') return { ...d, tasks: upsert(d.tasks, ev.data as Task) };
+      if (ev.type === 'task.created' || ev.type === 'task.updated') return { ...d, tasks: upsertById(d.tasks, ev.data as Task) };
       return d;
     },
   );
