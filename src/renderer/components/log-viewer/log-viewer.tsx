@@ -23,7 +23,7 @@ export interface LogViewerProps {
 export function LogViewer({ session, live, onDownload, toolbarStart }: LogViewerProps) {
   const version = useSyncExternalStore(
     useCallback((fn) => session.onChange(fn), [session]),
-    () => session.doc.version * 2 + (session.loading.size ? 1 : 0),
+    () => session.revision,
   );
   const doc = session.doc;
   const scroller = useRef<HTMLDivElement>(null);

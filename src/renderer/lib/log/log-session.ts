@@ -155,7 +155,11 @@ export class LogSession {
     else this.pending = [];
   }
 
+  /** Bumped on every change (document, loading, errors, completion): a snapshot for React. */
+  revision = 0;
+
   private emit(): void {
+    this.revision++;
     for (const fn of this.listeners) fn();
   }
 }
