@@ -123,6 +123,7 @@ test('deep links, failures up front, agents and queues', async ({ page, master }
     await expect(page.locator('.facts .exit-bad')).toHaveText('3');
 
     await page.goto(`${master.url}/jobs/${job}`);
+    await expect(page).toHaveTitle(`failure · Job ${job} · OurCI`);
     await expect(page.getByTestId('failures')).toContainText('1 failed task');
     await expect(page.getByTestId('failures')).toContainText('exit 3');
     // The job's blobs, downloadable with the viewer's token.
@@ -150,6 +151,11 @@ test('deep links, failures up front, agents and queues', async ({ page, master }
     await expect(page.getByRole('table', { name: 'jobs' }).getByRole('row')).toHaveCount(2);
     await page.goto(`${master.url}/?status=success`);
     await expect(page.getByText('No jobs match these filters.')).toBeVisible();
+
+    // A link to something that does not exist says so, and what to do.
+    await page.goto(`${master.url}/tasks/987654`);
+    await expect(page.getByRole('alert')).toContainText('Could not load task 987654');
+    await expect(page.getByRole('alert')).toContainText('Check the address');
 
     // Keyboard: g a goes to agents.
     await page.keyboard.press('g');

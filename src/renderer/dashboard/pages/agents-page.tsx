@@ -9,9 +9,11 @@ import { timeAgo } from '../../lib/format';
 import { navigate } from '../../lib/router';
 import { upsertById } from '../../lib/upsert';
 import { useSession } from '../../lib/session/session-store';
+import { useTitle } from '../use-title';
 import { useLive, useNow } from '../use-live';
 
 export function AgentsPage() {
+  useTitle('Agents');
   const now = useNow(5000);
   const agents = useLive<AgentInfo[]>(async () => (await useSession.getState().rpc!.call('Agent.List', {})).agents, [], ['agents'], (ev, d) => {
     const a = ev.data as AgentInfo;

@@ -12,8 +12,9 @@ import { upsertById } from '../../lib/upsert';
 import type { ApiResult } from '../../lib/rpc/master-api';
 import { isAdminScope, useSession } from '../../lib/session/session-store';
 import { useLive, useNow } from '../use-live';
+import { useTitle } from '../use-title';
 import { BlobList } from './blob-list';
-import { branchOf } from './jobs-page';
+import { branchOf, JobStatusBadge } from './jobs-page';
 
 type JobResult = ApiResult<'Job.Get'>;
 
@@ -52,6 +53,7 @@ export function JobPage({ id }: { id: string }) {
   const failed = tasks.filter((t) => FAILED.has(t.status));
   const shown = show === 'failed' ? failed : show === 'active' ? tasks.filter((t) => t.status === 'running' || t.status === 'queued') : tasks;
 
+  useTitle(live.data ? `${live.data.job.status} · ${live.data.job.title || `Job ${id}`}` : `Job ${id}`);
   if (live.error !== undefined && !live.data) return <ErrorNotice error={live.error} what={`job ${id}`} />;
   if (!live.data) return <div className="loading">Loading job {id}…</div>;
   const job = live.data.job;
@@ -109,7 +111,7 @@ export function JobPage({ id }: { id: string }) {
       </div>
       <div className="page-head">
         <h1>
-          <StatusBadge status={job.status} /> <span className="title">{job.title || `Job ${job.id}`}</span>
+          <JobStatusBadge job={job} /> <span className="title">{job.title || `Job ${job.id}`}</span>
         </h1>
         <span className="spacer" />
         {admin && !job.finished && (

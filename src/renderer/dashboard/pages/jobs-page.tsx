@@ -11,6 +11,7 @@ import { navigate, useLocation, withQuery } from '../../lib/router';
 import type { ApiResult } from '../../lib/rpc/master-api';
 import { useSession } from '../../lib/session/session-store';
 import { useLive, useNow } from '../use-live';
+import { useTitle } from '../use-title';
 
 const PAGE = 50;
 const STATUSES = ['running', 'success', 'failure', 'error', 'cancelled'] as const;
@@ -19,6 +20,21 @@ type ListResult = ApiResult<'Job.List'>;
 
 /** Cursors of the pages before this one, so "Newer" works without a backwards cursor. */
 const cursorTrail: string[] = [];
+
+/** The verdict, and that it is still running when a task failed before the others finished. */
+export function JobStatusBadge({ job }: { job: Job }) {
+  return (
+    <>
+      <StatusBadge status={job.status} />
+      {!job.finished && job.status !== 'running' && (
+        <span className="still-running" title="the verdict is in, but some tasks still run">
+          {' '}
+          still running
+        </span>
+      )}
+    </>
+  );
+}
 
 export const branchOf = (ref: string | undefined): string => (ref ?? '').replace(/^refs\/(heads|tags)\//, '');
 
@@ -35,6 +51,7 @@ export function JobsPage() {
   const cursor = query.get('cursor') ?? undefined;
   const now = useNow(1000);
   const filters = { status, repo, pr };
+  useTitle('Jobs');
 
   const live = useLive<ListResult>(
     () =>
@@ -70,7 +87,7 @@ export function JobsPage() {
   const setFilter = (k: string, v: string | undefined): void => setFilters({ [k]: v });
 
   const columns: Column<Job>[] = [
-    { key: 'status', header: 'Status', render: (j) => <StatusBadge status={j.finished || j.status !== 'running' ? j.status : 'running'} /> },
+    { key: 'status', header: 'Status', render: (j) => <JobStatusBadge job={j} /> },
     {
       key: 'job',
       header: 'Job',

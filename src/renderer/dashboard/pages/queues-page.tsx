@@ -8,11 +8,13 @@ import { ErrorNotice, Notice } from '../../components/notice';
 import { formatCount, formatDuration, timeAgo } from '../../lib/format';
 import type { ApiResult } from '../../lib/rpc/master-api';
 import { isAdminScope, useSession } from '../../lib/session/session-store';
+import { useTitle } from '../use-title';
 import { useLive } from '../use-live';
 
 const REFRESH_MS = 3000;
 
 export function QueuesPage() {
+  useTitle('Queues');
   const [open, setOpen] = useState<string>();
   const subs = useLive<SubscriptionInfo[]>(
     async () => (await useSession.getState().rpc!.call('PubSub.ListSubscriptions', {})).subscriptions,

@@ -13,6 +13,7 @@ import { navigate, useLocation, withQuery } from '../../lib/router';
 import type { ApiResult } from '../../lib/rpc/master-api';
 import { isAdminScope, useSession } from '../../lib/session/session-store';
 import { useLive, useNow } from '../use-live';
+import { useTitle } from '../use-title';
 import { taskLabel } from './job-page';
 
 type TaskResult = ApiResult<'Task.Get'>;
@@ -60,6 +61,7 @@ export function TaskPage({ id }: { id: string }) {
   const attempt: Attempt | undefined = attempts.find((a) => a.attempt === attemptNo);
   const attemptDone = attempt ? TERMINAL.has(attempt.status) : false;
 
+  useTitle(live.data ? `${live.data.task.status} · ${taskLabel(live.data.task)}` : `Task ${id}`);
   if (live.error !== undefined && !live.data) return <ErrorNotice error={live.error} what={`task ${id}`} />;
   if (!live.data) return <div className="loading">Loading task {id}…</div>;
   const task = live.data.task;
