@@ -243,7 +243,8 @@ export class Agent {
     );
     const rest = masker.end();
     if (rest) streamer.write(rest);
-    await streamer.flush();
+    // A released task hands its log over quickly: the master may be the reason we stop.
+    await streamer.flush(cur.release ? 5000 : 60_000);
     streamer.stop();
     this.current = null;
     this.cfg.hooks?.finished?.(ctx, result);
@@ -260,7 +261,7 @@ export class Agent {
       await this.client.call(
         'Task.Finish',
         { ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message },
-        { retry: true, timeoutMs: 10 * 60_000 },
+        { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 },
       );
       this.completed++;
     } catch (err) {
