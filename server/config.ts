@@ -2,6 +2,8 @@
 // environment > file > defaults) and passed down; nothing here reads process.env.
 import type { Logger } from 'pino';
 import type { StaticTokens } from './auth/token-store';
+import type { BlobConfig } from './blobs/blob-service';
+import type { GitHubConfig } from './github/index';
 
 export interface MasterConfig {
   host: string;
@@ -23,8 +25,12 @@ export interface MasterConfig {
   fanoutCap?: number;
   /** How long past a task's timeout the master waits for its agent before ending it (default 30 s). */
   timeoutGraceMs?: number;
+  /** Blob size limits and retention (defaults in server/blobs/blob-service.ts). */
+  blobs?: Partial<BlobConfig>;
   /** Called if the database cannot be written; defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
+  /** GitHub webhooks, commit statuses and reconcile (docs/github.md); off when absent. */
+  github?: GitHubConfig;
 }
 
 export const MASTER_DEFAULTS = {

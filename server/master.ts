@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
+import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
+import { registerDashboard } from './dashboard/index';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
 import { Metrics } from './metrics/metrics';
@@ -24,6 +26,7 @@ import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
 import { isTerminalTask, type Task } from '../src/shared/jobs/model';
 import { registerLogRoutes } from './logs/log-routes';
+import { GitHubService, resolveGitHubConfig } from './github/index';
 
 export interface Master {
   url: string;
@@ -41,11 +44,16 @@ export interface Master {
   events: EventHub;
   jobs: JobService;
   agents: AgentRegistry;
+  blobs: BlobService;
+  /** Present when GitHub is configured (config.github). */
+  github?: GitHubService;
   close(): Promise<void>;
 }
 
 export async function createMaster(config: MasterConfig): Promise<Master> {
   const log = config.logger ?? pino({ level: 'info' }, pino.destination(2));
+  // Checked before anything opens, so a wrong GitHub setting fails cleanly.
+  const githubConfig = config.github ? resolveGitHubConfig(config.github) : undefined;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { tokens, files } = loadOrCreateTokens(dataDir, config.tokens);
@@ -62,6 +70,8 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const startedAt = Date.now();
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
+  const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
+  registerBlobMethods(registry, blobs);
 
   // Jobs, tasks, logs: the URL they hand to tasks is known once the server listens.
   let baseUrl = config.publicUrl ?? '';
@@ -79,17 +89,14 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     logs,
     tokens: taskTokens,
     publicUrl: () => baseUrl,
-    blobUrl: (job, token) => {
-      const u = new URL(`${baseUrl}/blobs/${job}`);
-      u.username = 'ourci';
-      u.password = token;
-      return u.toString();
-    },
+    blobUrl: (job, token) => blobUrlFor(baseUrl, job, token),
     fanoutCap: config.fanoutCap,
     timeoutGraceMs: config.timeoutGraceMs,
     onAttempt: (channel, current) => agents.setCurrent(channel, current),
   });
   registerJobMethods(registry, jobs, stateStore, logs);
+  // Blob retention and the size cap evict blobs of finished jobs first.
+  blobs.setJobLookup({ finishedAt: (j) => (/^\d+$/.test(j) ? (jobs.jobRow(Number(j))?.finishedAt ?? undefined) : undefined) });
   registerEventMethods(registry, events);
   registerAgentMethods(registry, agents);
 
@@ -127,6 +134,8 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     const t = jobs.taskRow(id);
     return t ? { job: t.job, attempts: t.attempts } : undefined;
   });
+  registerBlobRoutes(http, blobs);
+  registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,
@@ -144,11 +153,17 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     },
   });
 
+  const github = githubConfig
+    ? new GitHubService({ config: githubConfig, db, http, jobs, state: stateStore, events, publicUrl: () => baseUrl, log, version: config.version })
+    : undefined;
+
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
   if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
+  blobs.setPublicUrl(baseUrl);
+  github?.start();
 
   let closed = false;
   return {
@@ -167,12 +182,16 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     events,
     jobs,
     agents,
+    blobs,
+    github,
     async close() {
       if (closed) return;
       closed = true;
+      github?.close();
       jobs.close();
       pubsub.close();
       ws.close();
+      blobs.close();
       await http.close();
       db.close();
       logs.closeAll();

@@ -74,7 +74,7 @@ export class Agent {
   private state: AgentState = 'starting';
   private draining = false;
   private readonly pullAbort = new AbortController();
-  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean } | null = null;
+  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean; cancelled: boolean } | null = null;
   private loopDone: Promise<void> | null = null;
   private readonly ownsClient: boolean;
   private readonly log: (line: string) => void;
@@ -89,7 +89,11 @@ export class Agent {
     this.log = cfg.log ?? (() => {});
     this.client.on('Task.Cancelled', (p) => {
       const ackId = (p as { ackId?: string }).ackId;
-      if (this.current && ackId === this.current.ackId) this.current.run?.stop('cancelled');
+      if (this.current && ackId === this.current.ackId) {
+        // The cancel may arrive before the subprocess exists: remember it.
+        this.current.cancelled = true;
+        this.current.run?.stop('cancelled');
+      }
     });
     this.client.onReconnect(() => void this.register());
   }
@@ -219,7 +223,7 @@ export class Agent {
   /** A plain Task.Finish, when no next task is wanted (draining). Idempotent if already received. */
   private async report(finish: FinishReport): Promise<void> {
     try {
-      await this.client.call('Task.Finish', reportParams(finish), { retry: true, timeoutMs: 10 * 60_000 });
+      await this.client.call('Task.Finish', reportParams(finish), { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 });
       this.completed++;
     } catch (err) {
       this.log(`agent ${this.cfg.name}: could not report task ${finish.task}: ${(err as Error).message}`);
@@ -238,7 +242,10 @@ export class Agent {
   private async runTask(msg: Delivery): Promise<FinishReport | undefined> {
     const start = msg.start;
     this.state = 'busy';
-    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false };
+    // The delivery's ackId identifies this attempt to operators (and to the tests that play
+    // a dead agent's late reports); it is not a credential on its own.
+    this.log(`agent ${this.cfg.name}: task ${start.task.id} attempt ${start.attempt} of job ${start.job.id} started (delivery ${msg.ackId})`);
+    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false, cancelled: false };
     this.current = cur;
     const taskId = start.task.id;
     const masker = new SecretMasker(secretsOf(start.env, [start.token]));
@@ -256,7 +263,10 @@ export class Agent {
       subscription: msg.subscription,
       ackId: msg.ackId,
       deadlineSeconds: start.ackDeadlineSeconds,
-      onCancelled: () => cur.run?.stop('cancelled'),
+      onCancelled: () => {
+        cur.cancelled = true;
+        cur.run?.stop('cancelled');
+      },
       onLost: () => {
         cur.lost = true;
         cur.run?.stop('lost');
@@ -285,7 +295,7 @@ export class Agent {
         onOutput: emit,
       });
       cur.run = run;
-      if (cur.release || cur.lost) run.stop(cur.lost ? 'lost' : 'cancelled');
+      if (cur.release || cur.lost || cur.cancelled) run.stop(cur.lost ? 'lost' : 'cancelled');
       result = await run.done;
     } catch (err) {
       result = { exitCode: 1, reason: 'spawn-error', message: (err as Error).message, durationMs: 0 };
@@ -294,10 +304,15 @@ export class Agent {
       await cleanup?.().catch(() => {});
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
-    emit(footer(result, timeoutSeconds));
+    emit(
+      cur.release && !cur.lost
+        ? `\n[ourci] released after ${(result.durationMs / 1000).toFixed(1)}s: the agent is stopping; the task goes back to its queue\n`
+        : footer(result, timeoutSeconds),
+    );
     const rest = masker.end();
     if (rest) streamer.write(rest);
-    await streamer.flush();
+    // A released task hands its log over quickly: the master may be the reason we stop.
+    await streamer.flush(cur.release ? 5000 : 60_000);
     streamer.stop();
     this.current = null;
     this.cfg.hooks?.finished?.(ctx, result);

@@ -1,11 +1,15 @@
 // The `ourci` command line: one file per subcommand under commands/, which only parse flags
 // and call into the libraries. Configuration: flags > environment > config file > defaults.
 import { Command, CommanderError } from 'commander';
+import { registerBlob } from './commands/blob';
 import { registerMaster } from './commands/master';
 import { registerPubSub } from './commands/pubsub';
 import { registerAgent } from './commands/agent';
 import { registerJobs } from './commands/jobs';
 import { registerUp } from './commands/up';
+import { registerBoards } from './commands/boards';
+import { registerFlash } from './commands/flash';
+import { registerConsole } from './commands/console';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -28,6 +32,10 @@ export function buildProgram(): Command {
   registerAgent(program, ctx);
   registerJobs(program, ctx);
   registerUp(program, ctx);
+  registerBlob(program, ctx);
+  registerBoards(program, ctx);
+  registerFlash(program, ctx);
+  registerConsole(program, ctx);
   return program;
 }
 

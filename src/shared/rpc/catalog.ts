@@ -8,6 +8,7 @@ import { jobMethods } from '../jobs/methods';
 import { logMethods } from '../logs/methods';
 import { eventMethods } from '../events/methods';
 import { agentMethods } from '../agents/methods';
+import { blobMethods } from '../blobs/methods';
 
 const all = [
   RpcList,
@@ -19,6 +20,7 @@ const all = [
   ...logMethods,
   ...eventMethods,
   ...agentMethods,
+  ...blobMethods,
 ] as const;
 
 type ByName<T extends readonly MethodSpec[]> = { [M in T[number] as M['name']]: M };
