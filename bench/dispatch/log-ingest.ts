@@ -1,7 +1,7 @@
 // Log benchmarks. One task (a real `ourci agent`, a real subprocess) writes N bytes to stdout:
-// time from its first write to the last byte in the master's log file on disk. And a number
-// of tasks writing logs while the no-op lifecycle runs on another topic.
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+// time from its first write to the last byte in the master's log file on disk. And writer
+// tasks that can be paused and resumed, for the interference test (interference.ts).
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MasterClient } from '../../src/client/master-client';
 import { cpuSecondsOf, ROOT, type MasterProcess } from './master-process';
@@ -22,11 +22,12 @@ export interface IngestResult {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The task's script: the log writer under this very node. */
-export function writerArgs(o: { bytes: number; mbps?: number; mark?: string; stop?: string }): string[] {
+export function writerArgs(o: { bytes: number; mbps?: number; mark?: string; stop?: string; pause?: string }): string[] {
   const args = [process.execPath, WRITER, '--bytes', String(o.bytes)];
   if (o.mbps) args.push('--mbps', String(o.mbps));
   if (o.mark) args.push('--mark', o.mark);
   if (o.stop) args.push('--stop', o.stop);
+  if (o.pause) args.push('--pause', o.pause);
   return args;
 }
 
@@ -91,26 +92,59 @@ export async function ingest(
 export interface Writers {
   /** Bytes in the writers' logs on the master's disk now. */
   bytes(): number;
+  /** Stops their output and resolves once nothing more reaches the disk. */
+  pause(): Promise<void>;
+  /** Lets them write again and resolves once their output reaches the disk. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startWriters(m: MasterProcess, admin: MasterClient, o: { topic: string; n: number; mbps: number; tmp: string; tag: string }): Promise<Writers> {
+/** Starts `n` writer tasks (each its own job), paused once every one has written. */
+export async function startWriters(
+  m: MasterProcess,
+  admin: MasterClient,
+  o: { topic: string; n: number; mbps: number; tmp: string; tag: string },
+): Promise<Writers> {
   const stopFile = join(o.tmp, `stop-${o.tag}`);
+  const pauseFile = join(o.tmp, `pause-${o.tag}`);
   const jobs: Array<{ job: string; task: string }> = [];
   for (let i = 0; i < o.n; i++) {
-    jobs.push(await admin.call('Job.Create', { topic: o.topic, args: writerArgs({ bytes: 0, mbps: o.mbps, stop: stopFile }), name: `writer ${i}` }));
+    const args = writerArgs({ bytes: 0, mbps: o.mbps, stop: stopFile, pause: pauseFile });
+    jobs.push(await admin.call('Job.Create', { topic: o.topic, args, name: `writer ${i}` }));
   }
   const deadline = Date.now() + 60_000;
   for (const { task } of jobs) await payloadStart(join(m.dataDir, 'logs', task, '1.log'), deadline);
   const files = jobs.map(({ task }) => join(m.dataDir, 'logs', task, '1.log'));
-  return {
-    bytes: () => files.reduce((n, f) => n + statSync(f).size, 0),
+  const bytes = (): number => files.reduce((n, f) => n + statSync(f).size, 0);
+  const settle = async (moving: boolean): Promise<void> => {
+    const until = Date.now() + 30_000;
+    for (let last = bytes(); Date.now() < until; ) {
+      await sleep(moving ? 20 : 100);
+      const now = bytes();
+      if (moving ? now > last : now === last) return;
+      last = now;
+    }
+    throw new Error(`the writers did not ${moving ? 'start' : 'stop'} writing`);
+  };
+  const w: Writers = {
+    bytes,
+    async pause() {
+      writeFileSync(pauseFile, '');
+      await settle(false);
+    },
+    async resume() {
+      rmSync(pauseFile, { force: true });
+      await settle(true);
+    },
     async stop() {
       writeFileSync(stopFile, '');
+      rmSync(pauseFile, { force: true });
       for (const { job } of jobs) {
         const j = (await admin.call('Job.Wait', { job, waitSeconds: 60 }, { timeoutMs: 90_000 })).job;
         if (j.status !== 'success') throw new Error(`writer job ${job} ended ${j.status}`);
       }
     },
   };
+  await w.pause();
+  return w;
 }

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { connectMaster, type MasterClient } from '../../src/client/master-client';
 import { fanOut, type FanOutResult } from './fan-out';
 import { startCliAgent, startNoopFleet, type ChildProcess } from './fleet';
-import { ingest, startWriters, type IngestResult } from './log-ingest';
+import { interference, type InterferenceResult } from './interference';
+import { ingest, type IngestResult } from './log-ingest';
 import { ROOT, startMaster, stopChild, type MasterProcess } from './master-process';
 import { consoleTable, machineConditions, markdownTable, mb, type Row } from './report';
 
@@ -100,7 +101,7 @@ async function withMaster<T>(fn: (m: MasterProcess, admin: MasterClient, agent: 
 
 const lifecycle: FanOutResult[] = [];
 const ingests: IngestResult[] = [];
-const interference: Array<{ without: number; with: number; ratio: number; writerMBps: number }> = [];
+const interferences: InterferenceResult[] = [];
 
 for (let run = 1; run <= RUNS; run++) {
   if (only.has('lifecycle')) {
@@ -139,25 +140,26 @@ for (let run = 1; run <= RUNS; run++) {
         for (let i = 0; i < WRITERS; i++) {
           children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}`, cpuProfDir: profDir }));
         }
-        const phase = (): Promise<FanOutResult> => fanOut(m, fleet, admin, agent, { tasks: INTERFERENCE, topic: 'bench/noop', window: WINDOW, backlog: BACKLOG });
-        await phase(); // warm-up
-        const a = await phase();
-        const writers = await startWriters(m, admin, { topic: 'bench/logs', n: WRITERS, mbps: WRITER_MBPS, tmp, tag: `r${run}` });
-        const bytes0 = writers.bytes();
-        const b = await phase();
-        const writerMBps = (writers.bytes() - bytes0) / 1e6 / b.seconds;
-        await writers.stop();
-        const c = await phase();
-        const without = (a.tasksPerSecond + c.tasksPerSecond) / 2;
-        return { without, with: b.tasksPerSecond, ratio: without / b.tasksPerSecond, writerMBps };
+        return await interference(m, fleet, admin, agent, {
+          tasks: INTERFERENCE,
+          topic: 'bench/noop',
+          window: WINDOW,
+          backlog: BACKLOG,
+          writers: WRITERS,
+          writerTopic: 'bench/logs',
+          mbps: WRITER_MBPS,
+          tmp,
+          tag: `r${run}`,
+        });
       } finally {
         await fleet.stop();
       }
     });
-    interference.push(r);
+    interferences.push(r);
     log(
       `run ${run} interference: ${r.without.toFixed(0)} tasks/s without writers, ${r.with.toFixed(0)} with ${WRITERS} writers ` +
-        `(${r.writerMBps.toFixed(1)} MB/s of logs) = ${r.ratio.toFixed(2)}× slower`,
+        `(${r.writerMBps.toFixed(1)} MB/s of logs) = ${r.ratio.toFixed(2)}× slower; ` +
+        `master busy ${(100 * r.masterBusy.without).toFixed(0)} % / ${(100 * r.masterBusy.with).toFixed(0)} % of a core without / with`,
     );
   }
 }
@@ -190,12 +192,14 @@ if (ingests.length) {
     { label: 'agent CPU per MB of log (decode, mask, frame, send)', unit: 'ms', values: ingests.map((r) => r.agentCpuPerMb), digits: 1 },
   );
 }
-if (interference.length) {
+if (interferences.length) {
   rows.push(
-    { label: `no-op lifecycle without writers (${INTERFERENCE} tasks)`, unit: 'tasks/s', values: interference.map((r) => r.without) },
-    { label: `same with ${WRITERS} tasks writing logs`, unit: 'tasks/s', values: interference.map((r) => r.with) },
-    { label: 'slowdown from the writers (same run)', unit: '×', values: interference.map((r) => r.ratio), goal: { kind: 'max', value: 2 }, digits: 2 },
-    { label: 'log bytes the writers got to disk meanwhile', unit: 'MB/s', values: interference.map((r) => r.writerMBps), digits: 1 },
+    { label: `no-op lifecycle without writers (${INTERFERENCE} tasks)`, unit: 'tasks/s', values: interferences.map((r) => r.without) },
+    { label: `same with ${WRITERS} tasks writing logs`, unit: 'tasks/s', values: interferences.map((r) => r.with) },
+    { label: 'slowdown from the writers (same run)', unit: '×', values: interferences.map((r) => r.ratio), goal: { kind: 'max', value: 2 }, digits: 2 },
+    { label: 'log bytes the writers got to disk meanwhile', unit: 'MB/s', values: interferences.map((r) => r.writerMBps), digits: 1 },
+    { label: 'master busy without writers (share of one core)', unit: '%', values: interferences.map((r) => 100 * r.masterBusy.without) },
+    { label: 'master busy with writers (share of one core)', unit: '%', values: interferences.map((r) => 100 * r.masterBusy.with) },
   );
 }
 
