@@ -2,7 +2,7 @@
 // process, N connections) and real `ourci agent` processes, all stopped afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanEnv, ROOT, stopChild } from './master-process';
+import { cleanEnv, ourciBin, ROOT, stopChild, track } from './master-process';
 
 export interface NoopFleet {
   /** Tasks finished by the fleet so far. */
@@ -26,6 +26,7 @@ export async function startNoopFleet(o: {
     [...prof, '--import', 'tsx', join(ROOT, 'bench/dispatch/noop-agents.ts'), JSON.stringify({ url: o.url, token: o.token, topic: o.topic, agents: o.agents, protocol: o.protocol })],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], cwd: ROOT, env: cleanEnv() },
   );
+  track(child);
   let done = 0;
   let errors = 0;
   await new Promise<void>((resolve, reject) => {
@@ -62,10 +63,11 @@ export async function startNoopFleet(o: {
 /** A real `ourci agent` process on `topic`; resolves once it has announced itself. */
 export async function startCliAgent(o: { url: string; token: string; topic: string; name: string; cpuProfDir?: string }): Promise<ChildProcess> {
   const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
-  const child = spawn(process.execPath, [...prof, join(ROOT, 'bin/ourci'), 'agent', '-t', o.topic, '--name', o.name], {
+  const child = spawn(process.execPath, [...prof, ourciBin(), 'agent', '-t', o.topic, '--name', o.name], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...cleanEnv(), OURCI_URL: o.url, OURCI_AGENT_TOKEN: o.token },
   });
+  track(child);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`agent ${o.name} did not start:\n${output}`)), 30_000);

@@ -9,6 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The checkout whose built CLI runs the master and the `ourci agent` processes (--build). */
+let buildRoot = ROOT;
+export function useBuild(dir: string): void {
+  buildRoot = dir;
+}
+export const ourciBin = (): string => join(buildRoot, 'bin/ourci');
+
 export interface MasterProcess {
   url: string;
   pid: number;
@@ -32,16 +39,22 @@ process.once('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
+/** Kills `child` if this process exits first, so a failed run leaves nothing behind. */
+export function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ourci-bench-dispatch-'));
   const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
   const child = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'bin/ourci'), 'master', '--port', '0', '--data', dataDir, '--max-tasks-per-job', String(o.fanoutCap)],
+    [...nodeArgs, ourciBin(), 'master', '--port', '0', '--data', dataDir, '--max-tasks-per-job', String(o.fanoutCap)],
     { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() },
   );
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  track(child);
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`master did not start:\n${output.slice(-2000)}`)), 20_000);

@@ -1,6 +1,7 @@
 // Figures of the dispatch benchmark: min/median/max over the runs, a goal check per row,
 // the machine's conditions, and the Markdown written to bench/results/dispatch.md.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Row {
@@ -66,9 +67,19 @@ export function machineConditions(): string {
     top = '(ps unavailable)';
   }
   return (
-    `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+    `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${wsMasking()}; ` +
     `load average (1/5/15 min) ${load}\n- busiest processes (ps, cumulative %cpu):\n  - ${top}`
   );
+}
+
+/** Whether ws masks and unmasks frames natively (the optional bufferutil) or in JavaScript. */
+export function wsMasking(): string {
+  try {
+    createRequire(createRequire(import.meta.url).resolve('ws'))('bufferutil');
+    return 'ws masking native (bufferutil)';
+  } catch {
+    return 'ws masking in JavaScript (bufferutil not installed)';
+  }
 }
 
 export const MB = 1e6;

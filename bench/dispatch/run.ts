@@ -9,7 +9,7 @@ import { fanOut, type FanOutResult } from './fan-out';
 import { startCliAgent, startNoopFleet, type ChildProcess } from './fleet';
 import { interference, type InterferenceResult } from './interference';
 import { ingest, type IngestResult } from './log-ingest';
-import { ROOT, startMaster, stopChild, type MasterProcess } from './master-process';
+import { ROOT, startMaster, stopChild, useBuild, type MasterProcess } from './master-process';
 import { consoleTable, machineConditions, markdownTable, mb, type Row } from './report';
 
 const { values: flags } = parseArgs({
@@ -20,6 +20,8 @@ const { values: flags } = parseArgs({
     window: { type: 'string', default: '64' },
     backlog: { type: 'string', default: '2000' },
     protocol: { type: 'string', default: 'next' },
+    'ack-deadline': { type: 'string', default: '0' },
+    build: { type: 'string' },
     'log-mb': { type: 'string', default: '200' },
     writers: { type: 'string', default: '10' },
     'writer-mbps': { type: 'string', default: '0' },
@@ -41,6 +43,9 @@ if (flags.help) {
   --backlog N             most children spawned and not yet done, 0 = no limit (default 2000)
   --protocol P            what the no-op agents speak: next (Task.Next, as src/agent does; default)
                           or classic (PubSub.Pull, Task.Start, Task.Finish)
+  --ack-deadline S        the no-op topic's lease in seconds (default: the subscription default, 60)
+  --build DIR             another checkout (built) whose bin/ourci runs the master and the agents,
+                          to compare versions with the same benchmark (it needs --max-tasks-per-job)
   --log-mb N              megabytes (10^6) the single log task writes (default 200)
   --writers N             log-writing tasks during the interference test (default 10)
   --writer-mbps R         each writer's rate in MB/s, 0 = as fast as it goes (default 0)
@@ -65,6 +70,8 @@ const TASKS = int('tasks', 2000);
 const AGENTS = int('agents');
 const WINDOW = int('window');
 const BACKLOG = int('backlog');
+const ACK_DEADLINE = int('ack-deadline');
+if (flags.build) useBuild(flags.build);
 const PROTOCOL = flags.protocol === 'classic' ? 'classic' : 'next';
 if (flags.protocol !== PROTOCOL) throw new Error('--protocol must be next or classic');
 const LOG_BYTES = int('log-mb', 50) * 1e6;
@@ -72,7 +79,7 @@ const WRITERS = int('writers');
 const WRITER_MBPS = int('writer-mbps');
 const INTERFERENCE = int('interference-tasks', 1000);
 const only = new Set(flags.only!.split(','));
-const full = !flags.quick && RUNS >= 3 && TASKS === 10000 && LOG_BYTES === 200e6 && WRITERS === 10 && INTERFERENCE === 3000 && BACKLOG === 2000 && PROTOCOL === 'next' && only.size === 3;
+const full = !flags.quick && RUNS >= 3 && TASKS === 10000 && LOG_BYTES === 200e6 && WRITERS === 10 && INTERFERENCE === 3000 && BACKLOG === 2000 && PROTOCOL === 'next' && ACK_DEADLINE === 0 && !flags.build && only.size === 3;
 const RUNS_DIR = join(ROOT, 'bench/.runs');
 const outFile = flags.out ?? (full ? join(ROOT, 'bench/results/dispatch.md') : join(RUNS_DIR, 'dispatch.md'));
 const profDir = flags.profile ? join(RUNS_DIR, 'profiles') : undefined;
@@ -90,6 +97,10 @@ async function withMaster<T>(fn: (m: MasterProcess, admin: MasterClient, agent: 
   const children: ChildProcess[] = [];
   try {
     await Promise.all([admin.ready(), agent.ready()]);
+    if (ACK_DEADLINE > 0) {
+      await admin.call('PubSub.CreateTopic', { name: 'bench/noop' });
+      await admin.call('PubSub.UpdateSubscription', { name: 'bench/noop', ackDeadlineSeconds: ACK_DEADLINE });
+    }
     return await fn(m, admin, agent, children);
   } finally {
     admin.close();
@@ -137,9 +148,10 @@ for (let run = 1; run <= RUNS; run++) {
     const r = await withMaster(async (m, admin, agent, children) => {
       const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, protocol: PROTOCOL, cpuProfDir: profDir });
       try {
-        for (let i = 0; i < WRITERS; i++) {
-          children.push(await startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}`, cpuProfDir: profDir }));
-        }
+        const agents = Array.from({ length: WRITERS }, (_, i) =>
+          startCliAgent({ url: m.url, token: m.tokens.agent, topic: 'bench/logs', name: `bench-writer-${i}`, cpuProfDir: profDir }),
+        );
+        children.push(...(await Promise.all(agents)));
         return await interference(m, fleet, admin, agent, {
           tasks: INTERFERENCE,
           topic: 'bench/noop',
