@@ -7,10 +7,11 @@
 // settles at the budget. An otherwise idle master turns in microseconds and still takes logs
 // at full speed.
 //
-// 16 KiB a turn is one 64 KiB chunk every fourth turn. bench:dispatch, 10 unthrottled writers
-// beside the no-op lifecycle: 64 KiB slowed dispatch 2.0-2.4×, 16 KiB 1.2-1.3× (the writers
-// still got 20-30 MB/s to disk); a single writer alone saw no difference.
-export const DEFAULT_APPEND_BUDGET_BYTES = 16 * 1024;
+// 8 KiB a turn is one 64 KiB chunk every eighth turn. bench:dispatch, 10 unthrottled writers
+// beside the no-op lifecycle (5-8k tasks/s), slowdown of dispatch: 64 KiB 2.0-2.4×, 16 KiB
+// 1.3-2.1×, 8 KiB 1.0-1.4×, the writers still getting 19-38 MB/s to disk; a single writer
+// alone went from 122 to 117 MB/s.
+export const DEFAULT_APPEND_BUDGET_BYTES = 8 * 1024;
 
 interface Waiting {
   cost: number;
