@@ -18,6 +18,8 @@ export interface FanOutResult {
   rss: { baseline: number; at: number[]; peak: number };
   /** Largest backlog (spawned − done) seen while sampling. */
   maxBacklog: number;
+  /** With `liveHeap`: heap in use after a full GC, before the job and at 25/50/75/100 %. */
+  heap?: { baseline: number; at: number[] };
 }
 
 export interface FanOutOptions {
@@ -28,6 +30,8 @@ export interface FanOutOptions {
    * can would otherwise measure the memory of a queue, not of tasks done. */
   backlog: number;
   sampleMs?: number;
+  /** Measures the master's live heap at the progress marks (forces GCs: not for timing runs). */
+  liveHeap?: () => Promise<number>;
 }
 
 let runs = 0;
@@ -43,6 +47,8 @@ export async function fanOut(m: MasterProcess, fleet: NoopFleet, admin: MasterCl
   await spawner.ready();
 
   const doneBefore = fleet.done();
+  const heapBaseline = o.liveHeap ? await o.liveHeap() : NaN;
+  const heapAt: Array<Promise<number>> = [];
   const baseline = m.rss();
   const marks = [0.25, 0.5, 0.75];
   const at: number[] = [];
@@ -54,7 +60,10 @@ export async function fanOut(m: MasterProcess, fleet: NoopFleet, admin: MasterCl
     peak = Math.max(peak, rss);
     const done = fleet.done() - doneBefore;
     maxBacklog = Math.max(maxBacklog, spawned - done);
-    while (at.length < marks.length && done >= marks[at.length]! * o.tasks) at.push(rss);
+    while (at.length < marks.length && done >= marks[at.length]! * o.tasks) {
+      at.push(rss);
+      if (o.liveHeap) heapAt.push(o.liveHeap());
+    }
   };
   const sampler = setInterval(sample, o.sampleMs ?? 50);
 
@@ -91,6 +100,7 @@ export async function fanOut(m: MasterProcess, fleet: NoopFleet, admin: MasterCl
   const final = m.rss();
   peak = Math.max(peak, final);
   at.push(final);
+  const heap = o.liveHeap ? { baseline: heapBaseline, at: [...(await Promise.all(heapAt)), await o.liveHeap()] } : undefined;
   return {
     tasks: o.tasks,
     seconds,
@@ -99,5 +109,6 @@ export async function fanOut(m: MasterProcess, fleet: NoopFleet, admin: MasterCl
     cpuUsPerTask: (cpu / o.tasks) * 1e6,
     rss: { baseline, at, peak },
     maxBacklog,
+    ...(heap ? { heap } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HeapProbe } from './heap-probe';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -25,6 +26,8 @@ export interface MasterProcess {
   rss(): number;
   /** CPU seconds (user + system) used so far. */
   cpuSeconds(): number;
+  /** Heap in use after a full GC (bytes), when started with `inspect`. */
+  liveHeap?: () => Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,8 @@ export interface MasterOptions {
   fanoutCap: number;
   /** Directory for a V8 CPU profile of the master (written when it stops). */
   cpuProfDir?: string;
+  /** Open the V8 inspector on loopback, to measure the live heap. */
+  inspect?: boolean;
 }
 
 const live = new Set<ChildProcess>();
@@ -48,7 +53,7 @@ export function track(child: ChildProcess): ChildProcess {
 
 export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ourci-bench-dispatch-'));
-  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
+  const nodeArgs = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), ...(o.inspect ? ['--inspect=127.0.0.1:0'] : [])];
   const child = spawn(
     process.execPath,
     [...nodeArgs, ourciBin(), 'master', '--port', '0', '--data', dataDir, '--max-tasks-per-job', String(o.fanoutCap)],
@@ -80,6 +85,9 @@ export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
   child.stderr!.resume();
   const token = (name: string): string => readFileSync(join(dataDir, `${name}.token`), 'utf8').trim();
   const pid = child.pid!;
+  const inspector = o.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1] : undefined;
+  if (o.inspect && !inspector) throw new Error(`the master did not open its inspector:\n${output.slice(-2000)}`);
+  const probe = inspector ? new HeapProbe(inspector) : undefined;
   return {
     url,
     pid,
@@ -87,7 +95,9 @@ export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
     tokens: { admin: token('admin'), agent: token('agent'), viewer: token('viewer') },
     rss: () => rssOf(pid),
     cpuSeconds: () => cpuSecondsOf(pid),
+    liveHeap: probe && (() => probe.liveHeap()),
     stop: async () => {
+      probe?.close();
       await stopChild(child);
       rmSync(dataDir, { recursive: true, force: true });
     },

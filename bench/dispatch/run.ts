@@ -90,8 +90,11 @@ const conditionsBefore = machineConditions();
 const log = (s: string): void => void process.stdout.write(`${s}\n`);
 
 /** A master with the clients every scenario needs; everything is stopped by `close`. */
-async function withMaster<T>(fn: (m: MasterProcess, admin: MasterClient, agent: MasterClient, children: ChildProcess[]) => Promise<T>): Promise<T> {
-  const m = await startMaster({ fanoutCap: Math.max(TASKS, INTERFERENCE) + 10, cpuProfDir: profDir });
+async function withMaster<T>(
+  fn: (m: MasterProcess, admin: MasterClient, agent: MasterClient, children: ChildProcess[]) => Promise<T>,
+  inspect = false,
+): Promise<T> {
+  const m = await startMaster({ fanoutCap: Math.max(TASKS, INTERFERENCE) + 10, cpuProfDir: profDir, inspect });
   const admin = connectMaster(m.url, m.tokens.admin, { name: 'bench-admin' });
   const agent = connectMaster(m.url, m.tokens.agent, { name: 'bench-root-agent' });
   const children: ChildProcess[] = [];
@@ -111,25 +114,32 @@ async function withMaster<T>(fn: (m: MasterProcess, admin: MasterClient, agent: 
 }
 
 const lifecycle: FanOutResult[] = [];
+const memory: FanOutResult[] = [];
 const ingests: IngestResult[] = [];
 const interferences: InterferenceResult[] = [];
 
 for (let run = 1; run <= RUNS; run++) {
   if (only.has('lifecycle')) {
-    const r = await withMaster(async (m, admin, agent) => {
+    const lifecycle_ = await withMaster(async (m, admin, agent) => {
       const fleet = await startNoopFleet({ url: m.url, token: m.tokens.agent, topic: 'bench/noop', agents: AGENTS, protocol: PROTOCOL, cpuProfDir: profDir });
       try {
-        await fanOut(m, fleet, admin, agent, { tasks: Math.min(1000, TASKS), topic: 'bench/noop', window: WINDOW, backlog: BACKLOG }); // warm-up
-        return await fanOut(m, fleet, admin, agent, { tasks: TASKS, topic: 'bench/noop', window: WINDOW, backlog: BACKLOG });
+        const job = { topic: 'bench/noop', window: WINDOW, backlog: BACKLOG };
+        await fanOut(m, fleet, admin, agent, { ...job, tasks: Math.min(1000, TASKS) }); // warm-up
+        const timed = await fanOut(m, fleet, admin, agent, { ...job, tasks: TASKS });
+        // The same job again, with the live heap measured at each mark (forced GCs: not timed).
+        return [timed, await fanOut(m, fleet, admin, agent, { ...job, tasks: TASKS, liveHeap: m.liveHeap })] as const;
       } finally {
         await fleet.stop();
       }
-    });
+    }, true);
+    const [r, mem] = lifecycle_;
     lifecycle.push(r);
+    memory.push(mem);
     log(
       `run ${run} lifecycle: ${r.tasks} tasks in ${r.seconds.toFixed(2)} s = ${r.tasksPerSecond.toFixed(0)} tasks/s ` +
         `(spawned in ${r.spawnSeconds.toFixed(2)} s, master CPU ${r.cpuUsPerTask.toFixed(0)} µs per task, max backlog ${r.maxBacklog}); ` +
-        `RSS MiB ${[r.rss.baseline, ...r.rss.at].map((b) => mb(b).toFixed(1)).join(' → ')}, peak ${mb(r.rss.peak).toFixed(1)}`,
+        `RSS MiB ${[r.rss.baseline, ...r.rss.at].map((b) => mb(b).toFixed(1)).join(' → ')}, peak ${mb(r.rss.peak).toFixed(1)}; ` +
+        `live heap MiB ${[mem.heap!.baseline, ...mem.heap!.at].map((b) => mb(b).toFixed(2)).join(' → ')}`,
     );
   }
   if (only.has('ingest')) {
@@ -187,12 +197,21 @@ if (lifecycle.length) {
     { label: 'master RSS before the job', unit: 'MiB', values: rss((r) => r.rss.baseline), digits: 1 },
     ...[25, 50, 75, 100].map((p, i): Row => ({ label: `master RSS at ${p} % done`, unit: 'MiB', values: rss((r) => r.rss.at[i]!), digits: 1 })),
     { label: 'master RSS peak', unit: 'MiB', values: rss((r) => r.rss.peak), digits: 1 },
+    { label: 'RSS growth from 25 % to 100 % done', unit: 'MiB', values: rss((r) => Math.max(...r.rss.at.slice(1)) - r.rss.at[0]!), digits: 1 },
+    ...[0, 25, 50, 75, 100].map(
+      (p, i): Row => ({
+        label: p === 0 ? 'same job again: live heap (after a full GC) before it' : `live heap at ${p} % done`,
+        unit: 'MiB',
+        values: memory.map((r) => mb(i === 0 ? r.heap!.baseline : r.heap!.at[i - 1]!)),
+        digits: 2,
+      }),
+    ),
     {
-      label: 'RSS growth from 25 % to 100 % done',
+      label: 'live heap growth from 25 % to 100 % done',
       unit: 'MiB',
-      values: rss((r) => Math.max(...r.rss.at.slice(1)) - r.rss.at[0]!),
-      goal: { kind: 'max', value: 10 },
-      digits: 1,
+      values: memory.map((r) => mb(Math.max(...r.heap!.at.slice(1)) - r.heap!.at[0]!)),
+      goal: { kind: 'max', value: 1 },
+      digits: 2,
     },
   );
 }
