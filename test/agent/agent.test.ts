@@ -131,4 +131,19 @@ describe('agent', () => {
     expect((await admin.call('Job.Get', { job: first.job })).job.status).toBe('success');
     expect((await admin.call('Task.Get', { task: second.task })).task.status).toBe('queued');
   });
+
+  it('keeps all of a fast writer\'s output: the task waits on its pipe instead of the agent dropping it', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    startAgent(m);
+    // 24 MB written at once is far past the agent's 4 MiB high-water mark.
+    const { job, task } = await admin.call('Job.Create', { topic: 't', args: ['sh', '-c', 'yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 24000000; echo; echo end'] });
+    expect((await admin.call('Job.Wait', { job, waitSeconds: 60 })).job.status).toBe('success');
+    const r = await admin.call('Log.Read', { task, offset: -200 });
+    expect(r.data).toContain('\nend\n');
+    expect(r.data).not.toContain('dropped');
+    const header = (await admin.call('Log.Read', { task, limit: 4096 })).data;
+    const payloadStart = header.indexOf('0123456789');
+    expect(r.length).toBeGreaterThan(payloadStart + 24_000_000);
+  }, 90_000);
 });
