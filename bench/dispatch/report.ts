@@ -20,7 +20,9 @@ export function spread(values: readonly number[]): { min: number; median: number
   return { min: v[0]!, median: v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2, max: v[v.length - 1]! };
 }
 
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+// Rounded as toFixed does (as the per-run lines are), then grouped by thousands.
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? Number(n.toFixed(digits)).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–';
 
 /** Whether the median meets the row's goal ('' when it has none). */
 function verdict(r: Row): string {

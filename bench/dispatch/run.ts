@@ -1,6 +1,6 @@
 // `npm run bench:dispatch`: task dispatch and log ingestion against a real master process
 // (bin/ourci master), issue 3's performance goals. See bench/README.md ("dispatch").
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -253,5 +253,9 @@ After:
 ${conditionsAfter}
 `;
 mkdirSync(join(outFile, '..'), { recursive: true });
-writeFileSync(outFile, md);
+// Notes written by hand below this marker (analysis, comparisons) survive a rerun.
+const NOTES = '<!-- notes: kept when the benchmark rewrites this file -->';
+const previous = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+const notes = previous.includes(NOTES) ? previous.slice(previous.indexOf(NOTES)) : '';
+writeFileSync(outFile, notes ? `${md}\n${notes}` : md);
 log(`\nwritten to ${outFile}`);

@@ -22,13 +22,22 @@ export interface LogStreamerOptions {
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 
-interface Chunk {
+/**
+ * Output is kept as text with its UTF-8 length, not as Buffers: it arrives as text (decoded
+ * and masked) and leaves as text (a JSON string), so encoding it in between cost a copy of
+ * every byte for nothing. Bytes are only made to cut a non-ASCII piece at a character boundary.
+ */
+interface Piece {
+  text: string;
+  bytes: number;
+}
+
+interface Chunk extends Piece {
   offset: number;
-  buf: Buffer;
 }
 
 export class LogStreamer {
-  private queue: Buffer[] = [];
+  private queue: Piece[] = [];
   private queuedBytes = 0;
   private inflight: Chunk[] = [];
   private nextOffset = 0;
@@ -63,17 +72,16 @@ export class LogStreamer {
 
   write(text: string): void {
     if (this.lost || text.length === 0) return;
-    const buf = Buffer.from(text, 'utf8');
-    if (this.queuedBytes + buf.length > this.maxBuffered) {
-      this.dropped += buf.length;
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.queuedBytes + bytes > this.maxBuffered) {
+      this.dropped += bytes;
       return;
     }
     if (this.dropped > 0) {
-      const marker = Buffer.from(`\n[ourci agent: ${this.dropped} bytes of output dropped while the master was unreachable]\n`);
+      this.push(piece(`\n[ourci agent: ${this.dropped} bytes of output dropped while the master was unreachable]\n`));
       this.dropped = 0;
-      this.push(marker);
     }
-    this.push(buf);
+    this.push({ text, bytes });
     this.pump();
     if (!this.pressed && this.queuedBytes >= HIGH_WATER && !this.retryTimer && !this.lost) {
       this.pressed = true;
@@ -100,9 +108,9 @@ export class LogStreamer {
     this.wakeIdle();
   }
 
-  private push(buf: Buffer): void {
-    this.queue.push(buf);
-    this.queuedBytes += buf.length;
+  private push(p: Piece): void {
+    this.queue.push(p);
+    this.queuedBytes += p.bytes;
   }
 
   private idle(): boolean {
@@ -114,35 +122,35 @@ export class LogStreamer {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private takeChunk(): Buffer | undefined {
+  private takeChunk(): Piece | undefined {
     if (this.queuedBytes === 0) return undefined;
-    const parts: Buffer[] = [];
+    const parts: string[] = [];
     let size = 0;
     while (this.queue.length > 0 && size < MAX_LOG_CHUNK_BYTES) {
       const head = this.queue[0]!;
       const room = MAX_LOG_CHUNK_BYTES - size;
-      if (head.length <= room) {
-        parts.push(head);
-        size += head.length;
+      if (head.bytes <= room) {
+        parts.push(head.text);
+        size += head.bytes;
         this.queue.shift();
         continue;
       }
-      const cut = utf8Cut(head, room);
-      if (cut === 0) break;
-      parts.push(head.subarray(0, cut));
-      size += cut;
-      this.queue[0] = head.subarray(cut);
+      const [first, rest] = splitPiece(head, room);
+      if (first.bytes === 0) break;
+      parts.push(first.text);
+      size += first.bytes;
+      this.queue[0] = rest;
     }
     this.queuedBytes -= size;
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+    return { text: parts.length === 1 ? parts[0]! : parts.join(''), bytes: size };
   }
 
   private pump(): void {
     while (!this.lost && !this.retryTimer && this.inflight.length < this.maxInFlight) {
-      const buf = this.takeChunk();
-      if (!buf) break;
-      const chunk: Chunk = { offset: this.nextOffset, buf };
-      this.nextOffset += buf.length;
+      const p = this.takeChunk();
+      if (!p) break;
+      const chunk: Chunk = { offset: this.nextOffset, text: p.text, bytes: p.bytes };
+      this.nextOffset += p.bytes;
       this.inflight.push(chunk);
       this.send(chunk);
     }
@@ -160,10 +168,10 @@ export class LogStreamer {
 
   private send(chunk: Chunk): void {
     this.client
-      .call('Log.Append', { task: this.task, attempt: this.attempt, offset: chunk.offset, data: chunk.buf.toString('utf8') }, { timeoutMs: 30_000 })
+      .call('Log.Append', { task: this.task, attempt: this.attempt, offset: chunk.offset, data: chunk.text }, { timeoutMs: 30_000 })
       .then((r) => {
         this.confirmed = Math.max(this.confirmed, r.length);
-        this.inflight = this.inflight.filter((c) => c.offset + c.buf.length > this.confirmed);
+        this.inflight = this.inflight.filter((c) => c.offset + c.bytes > this.confirmed);
         this.retryDelay = 250;
         this.pump();
       })
@@ -191,11 +199,12 @@ export class LogStreamer {
     }
     // Put everything unconfirmed back in order and resend from what the master has.
     if (gap !== undefined) this.confirmed = gap;
-    const resend = this.inflight.filter((c) => c.offset + c.buf.length > this.confirmed);
+    const resend = this.inflight.filter((c) => c.offset + c.bytes > this.confirmed);
     this.inflight = [];
-    const back = resend.map((c) => (c.offset < this.confirmed ? c.buf.subarray(this.confirmed - c.offset) : c.buf));
+    // The master's length is always at a chunk boundary we cut on a character boundary.
+    const back = resend.map((c): Piece => (c.offset < this.confirmed ? splitPiece(c, this.confirmed - c.offset)[1] : c));
     this.queue = [...back, ...this.queue];
-    this.queuedBytes += back.reduce((n, b) => n + b.length, 0);
+    this.queuedBytes += back.reduce((n, b) => n + b.bytes, 0);
     this.nextOffset = this.confirmed;
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
@@ -205,6 +214,19 @@ export class LogStreamer {
     this.release(); // an outage: buffer (up to maxBufferedBytes) rather than stall the task
     this.retryDelay = Math.min(this.retryDelay * 2, 5000);
   }
+}
+
+const piece = (text: string): Piece => ({ text, bytes: Buffer.byteLength(text, 'utf8') });
+
+/** Splits after at most `max` bytes, on a character boundary. */
+function splitPiece(p: Piece, max: number): [Piece, Piece] {
+  if (p.bytes === p.text.length) {
+    // ASCII only (one byte per UTF-16 unit): characters are bytes.
+    return [{ text: p.text.slice(0, max), bytes: max }, { text: p.text.slice(max), bytes: p.bytes - max }];
+  }
+  const buf = Buffer.from(p.text, 'utf8');
+  const cut = utf8Cut(buf, max);
+  return [piece(buf.toString('utf8', 0, cut)), piece(buf.toString('utf8', cut))];
 }
 
 /** The largest n ≤ max such that buf[0..n) ends on a UTF-8 character boundary. */

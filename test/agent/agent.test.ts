@@ -146,4 +146,21 @@ describe('agent', () => {
     const payloadStart = header.indexOf('0123456789');
     expect(r.length).toBeGreaterThan(payloadStart + 24_000_000);
   }, 90_000);
+
+  it('streams multi-byte output exactly, whatever falls on a 64 KiB chunk boundary', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    startAgent(m);
+    // 2-, 3- and 4-byte characters in lines of odd lengths: chunk cuts land inside characters.
+    const line = 'é€😀 ünïcödé ✓ 日本語 ' + 'x'.repeat(37) + '\n';
+    const count = 9000;
+    const script = `const l = ${JSON.stringify(line)}; for (let i = 0; i < ${count}; i++) process.stdout.write(i + l);`;
+    const { job, task } = await admin.call('Job.Create', { topic: 't', args: [process.execPath, '-e', script] });
+    expect((await admin.call('Job.Wait', { job, waitSeconds: 60 })).job.status).toBe('success');
+    const expected = Array.from({ length: count }, (_, i) => i + line).join('');
+    const log = await admin.call('Log.Read', { task, limit: 4 * 1024 * 1024 });
+    const start = log.data.indexOf('0' + line);
+    expect(start).toBeGreaterThan(0);
+    expect(log.data.slice(start, start + expected.length)).toBe(expected);
+  }, 90_000);
 });
