@@ -7,6 +7,9 @@ import { registerPubSub } from './commands/pubsub';
 import { registerAgent } from './commands/agent';
 import { registerJobs } from './commands/jobs';
 import { registerUp } from './commands/up';
+import { registerBoards } from './commands/boards';
+import { registerFlash } from './commands/flash';
+import { registerConsole } from './commands/console';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -30,6 +33,9 @@ export function buildProgram(): Command {
   registerJobs(program, ctx);
   registerUp(program, ctx);
   registerBlob(program, ctx);
+  registerBoards(program, ctx);
+  registerFlash(program, ctx);
+  registerConsole(program, ctx);
   return program;
 }
 
