@@ -27,6 +27,8 @@ export interface TaskHooks {
   prepare?: (ctx: TaskContext) => Promise<{ env?: Record<string, string>; cleanup?: () => Promise<void> } | void>;
   /** Called with each finished task's result. */
   finished?: (ctx: TaskContext, result: RunResult) => void;
+  /** Sees the task's log text as it is written (masked), e.g. for a local live view. */
+  output?: (ctx: TaskContext, text: string) => void;
 }
 
 export interface AgentConfig {
@@ -189,8 +191,12 @@ export class Agent {
         cur.run?.stop('lost');
       },
     });
-    const emit = (text: string): void => streamer.write(masker.write(text));
-    const ctx: TaskContext = { start, log: emit };
+    const ctx: TaskContext = { start, log: (text) => emit(text) };
+    const emit = (text: string): void => {
+      const masked = masker.write(text);
+      streamer.write(masked);
+      if (masked) this.cfg.hooks?.output?.(ctx, masked);
+    };
     const keeper = new LeaseKeeper(this.client, {
       subscription: msg.subscription,
       ackId: msg.ackId,
@@ -235,7 +241,10 @@ export class Agent {
     }
     emit(footer(result, timeoutSeconds));
     const rest = masker.end();
-    if (rest) streamer.write(rest);
+    if (rest) {
+      streamer.write(rest);
+      this.cfg.hooks?.output?.(ctx, rest);
+    }
     await streamer.flush();
     streamer.stop();
     this.current = null;
