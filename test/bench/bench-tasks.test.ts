@@ -12,13 +12,13 @@ describe('bench tasks', () => {
     const viewer = await clientOf(m, 'viewer');
     const boards = await waitFor(async () => {
       const r = await viewer.call('Board.List', {});
-      return r.boards.length === 3 && r.boards;
+      return r.boards.length === 3 ? r.boards : undefined;
     }, 15_000, 'three boards on the master');
     expect(boards.map((b) => b.topic).sort()).toEqual(['ourci/test/cc3200', 'ourci/test/esp-12e', 'ourci/test/esp-12e']);
     expect(boards.every((b) => b.bench === 'test-bench' && b.virtual)).toBe(true);
     const agents = await waitFor(async () => {
       const r = await viewer.call('Agent.List', {});
-      return r.agents.filter((a) => a.kind === 'bench').length === 3 && r.agents;
+      return r.agents.filter((a) => a.kind === 'bench').length === 3 ? r.agents : undefined;
     }, 15_000, 'three bench workers');
     expect(agents.filter((a) => a.kind === 'bench').map((a) => a.board).sort()).toEqual(boards.map((b) => b.id).sort());
   });
