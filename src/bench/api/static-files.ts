@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_CSP } from '../../shared/bench/csp';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -17,10 +18,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** The UI's page policy: scripts and connections to this origin only. */
-export const BENCH_UI_CSP =
-  "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
-  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** Beside the CLI bundle (dist/cli.mjs → dist/bench-ui), or dist/ of a source checkout. */
 export function locateBenchUi(): string | undefined {
@@ -62,7 +59,7 @@ function send(res: ServerResponse, status: number, type: string, body: Buffer, h
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
   };
-  if (type.startsWith('text/html')) headers['content-security-policy'] = BENCH_UI_CSP;
+  if (type.startsWith('text/html')) headers['content-security-policy'] = BENCH_CSP;
   res.writeHead(status, headers);
   res.end(head ? undefined : body);
 }

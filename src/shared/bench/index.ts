@@ -3,4 +3,5 @@
 export * from './model';
 export * from './methods';
 export * from './method-names';
+export * from './csp';
 export type * from './api';
