@@ -181,6 +181,9 @@ export class Agent {
       return;
     }
     this.state = 'busy';
+    // The delivery's ackId identifies this attempt to operators (and to the tests that play
+    // a dead agent's late reports); it is not a credential on its own.
+    this.log(`agent ${this.cfg.name}: task ${start.task.id} attempt ${start.attempt} of job ${start.job.id} started (delivery ${msg.ackId})`);
     const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false };
     this.current = cur;
     const taskId = start.task.id;
@@ -239,13 +242,18 @@ export class Agent {
       await cleanup?.().catch(() => {});
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
-    emit(footer(result, timeoutSeconds));
+    emit(
+      cur.release && !cur.lost
+        ? `\n[ourci] released after ${(result.durationMs / 1000).toFixed(1)}s: the agent is stopping; the task goes back to its queue\n`
+        : footer(result, timeoutSeconds),
+    );
     const rest = masker.end();
     if (rest) {
       streamer.write(rest);
       this.cfg.hooks?.output?.(ctx, rest);
     }
-    await streamer.flush();
+    // A released task hands its log over quickly: the master may be the reason we stop.
+    await streamer.flush(cur.release ? 5000 : 60_000);
     streamer.stop();
     this.current = null;
     this.cfg.hooks?.finished?.(ctx, result);
@@ -262,7 +270,7 @@ export class Agent {
       await this.client.call(
         'Task.Finish',
         { ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message },
-        { retry: true, timeoutMs: 10 * 60_000 },
+        { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 },
       );
       this.completed++;
     } catch (err) {

@@ -12,7 +12,14 @@ export interface CliContext {
   /** URL and token from --url/--token, environment, config, or the local master's record. */
   target(cmd: Command): { url: string; token: string };
   /** A connected client; closes with the process. */
-  client(cmd: Command, name?: string): Promise<MasterClient>;
+  client(cmd: Command, name?: string, o?: ClientOptions): Promise<MasterClient>;
+}
+
+export interface ClientOptions {
+  /** How long to keep trying to reach the master (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Called once if the master has not answered within a second (the client keeps trying). */
+  onWaiting?: (url: string) => void;
 }
 
 export function makeContext(env: Env, version: string): CliContext {
@@ -28,14 +35,18 @@ export function makeContext(env: Env, version: string): CliContext {
       if (!t.token) throw new UnauthorizedError('no token: pass --token or set OURCI_TOKEN');
       return { url: t.url, token: t.token };
     },
-    async client(cmd, name) {
+    async client(cmd, name, o = {}) {
       const t = ctx.target(cmd);
       const c = connectMaster(t.url, t.token, { name: name ?? 'ourci-cli', minBackoffMs: 250, maxBackoffMs: 5000 });
+      // A healthy master answers well within this; past it, say why the command is quiet.
+      const waiting = o.onWaiting ? setTimeout(() => o.onWaiting?.(t.url), 1000) : undefined;
       try {
-        await c.ready(10_000);
+        await c.ready(o.connectTimeoutMs ?? 10_000);
       } catch (err) {
         c.close();
         throw err instanceof UnauthorizedError ? err : new Error(`cannot reach the master at ${t.url} (is it running? set OURCI_URL or --url)`);
+      } finally {
+        clearTimeout(waiting);
       }
       return c;
     },

@@ -51,6 +51,11 @@ function boardsTable(boards: Board[]): string {
 
 async function watch(access: BoardAccess, json: boolean): Promise<void> {
   const d = access.discovery;
+  // Listen for Ctrl-C before printing anything: a script may stop us as soon as it reads a line.
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const out = (event: string, board: Board): void => {
     if (json) process.stdout.write(`${JSON.stringify({ event, board })}\n`);
     else process.stdout.write(`${event === 'added' ? '+' : '-'} ${row(board).filter(Boolean).join('  ')}\n`);
@@ -63,10 +68,7 @@ async function watch(access: BoardAccess, json: boolean): Promise<void> {
     else process.stderr.write(s.enumeration === 'ok' ? 'enumeration available again\n' : `enumeration unavailable: ${s.error}\n`);
   });
   if (!json) process.stderr.write('watching for boards (Ctrl-C to stop)\n');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopped;
 }
 
 export function registerBoards(program: Command, _ctx: CliContext): void {

@@ -112,7 +112,7 @@ export function registerFlash(program: Command, ctx: CliContext): void {
       .description('write FIRMWARE (a .bin, a zip / tar.gz bundle, or JOB/BLOB from the blob store) to a board; works without a master')
       .option('--board <id>', 'board id (see `ourci boards`)')
       .option('--port <path>', 'serial port, e.g. /dev/ttyUSB0')
-      .option('--baud <n>', 'transfer rate (ESP default 460800; CC3200 always 921600)')
+      .option('--baud <n>', 'transfer rate (ESP default 460800; CC3200 default 921600, the rate of its ROM)')
       .option('--addr <offset>', 'flash offset of a raw ESP file (default 0x0 for an ESP8266 image)')
       .option('--before <mode>', 'default_reset (DTR/RTS into the bootloader) or no_reset (already in it)', 'default_reset')
       .option('--after <mode>', 'hard_reset (run the app), soft_reset (ESP8266 stub jump) or no_reset', 'hard_reset')

@@ -187,6 +187,24 @@ export function registerPubSub(program: Command, ctx: CliContext): void {
       },
     );
 
+  ps.command('update-subscription <name>')
+    .description('change a subscription\'s settings (e.g. the lease of a topic\'s default subscription); applies to later deliveries')
+    .option('--ack-deadline <seconds>', 'lease length (1-600)')
+    .option('--max-attempts <n>', 'deliveries before dead-lettering')
+    .option('--retention <duration>', 'how long undelivered messages are kept')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { ackDeadline?: string; maxAttempts?: string; retention?: string; json?: boolean }, cmd: Command) => {
+      if (!o.ackDeadline && !o.maxAttempts && !o.retention) throw new Error('nothing to change: give --ack-deadline, --max-attempts or --retention');
+      const r = await call(cmd, 'PubSub.UpdateSubscription', {
+        name,
+        ackDeadlineSeconds: o.ackDeadline ? Number(o.ackDeadline) : undefined,
+        maxDeliveryAttempts: o.maxAttempts ? Number(o.maxAttempts) : undefined,
+        retentionSeconds: o.retention ? Math.round(parseDuration(o.retention)) : undefined,
+      });
+      const s = r.subscription;
+      print(o, r, () => `${s.name}: ack deadline ${s.ackDeadlineSeconds}s, ${s.maxDeliveryAttempts} delivery attempts, retention ${s.retentionSeconds}s`);
+    });
+
   ps.command('delete-subscription <name>')
     .description('delete a subscription and its undelivered messages')
     .option('--json', 'print JSON')

@@ -34,6 +34,8 @@ export interface Cc3200FlashOptions {
   before?: 'default_reset' | 'no_reset';
   /** Read every file back and compare (default true). */
   verify?: boolean;
+  /** Break/ACK rounds before giving up (default 5). */
+  breakAttempts?: number;
   /** SWITCH_UART_TO_APPS delay; smaller values make tests against the emulator fast. */
   switchDelayTicks?: number;
   signal?: AbortSignal;
@@ -63,7 +65,7 @@ export async function flashCc3200(opts: Cc3200FlashOptions): Promise<Cc3200Flash
   guard.whenFailed(() => void closePort(port));
   const lines = new LineControl(port, { ignoreUnsupported: true });
   const control: BoardControl = opts.control === 'manual' ? new ManualControl(lines, port, opts.prompt) : new DtrRtsControl(lines, port, opts.wiring);
-  const client = new Cc3200Client(port, control, { guard, log: opts.log });
+  const client = new Cc3200Client(port, control, { guard, log: opts.log, breakAttempts: opts.breakAttempts });
   try {
     await guard.run(opts.before === 'no_reset' ? control.release(true) : control.enterBootloader());
     const rom = await client.connect();

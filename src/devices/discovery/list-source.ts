@@ -46,9 +46,10 @@ export function udevadmSource(spawnFn: SpawnFn = spawn): ListSource {
 export function cannedUdevadm(text: string, error?: Error): SpawnFn {
   return () => {
     const child = new EventEmitter() as ChildProcess;
-    const stdout = Readable.from(error ? [] : [Buffer.from(text)]);
+    // A process that never started has a stdout that never ends; only "error" fires.
+    const stdout = error ? new Readable({ read() {} }) : Readable.from([Buffer.from(text)]);
     Object.assign(child, { stdout });
-    if (error) setImmediate(() => child.emit('error', error));
+    if (error) process.nextTick(() => child.emit('error', error));
     else stdout.on('end', () => setImmediate(() => child.emit('close', 0)));
     return child;
   };

@@ -7,6 +7,7 @@ import type { LineState } from '../serial/line-state';
 import { appInfoOf } from '../images/app-info';
 import { ACK, allocationOf, CcOp, CcStatus, checksum, concat, encodePacket, readBe32, STORAGE_LIST, Storage, TICKS_PER_SECOND, be32 } from '../cc3200/protocol';
 import type { BoardEmulator, Transmit } from './board-emulator';
+import { BoardTimers } from './board-timers';
 
 export interface Cc3200Faults {
   /** Answers bootloader version 0.3.x, which clients refuse. */
@@ -61,7 +62,7 @@ export class Cc3200Emulator implements BoardEmulator {
   private status: number = CcStatus.OK;
   private open: { name: string; write: boolean } | undefined;
   private chunks = 0;
-  private timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new BoardTimers();
 
   constructor(private readonly opts: Cc3200Options = {}) {
     this.sflash = new Uint8Array(opts.flashSize ?? 1 << 20).fill(0xff);
@@ -312,16 +313,10 @@ export class Cc3200Emulator implements BoardEmulator {
   }
 
   private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.timers.after(ms, fn);
   }
 
   private stopTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
 }

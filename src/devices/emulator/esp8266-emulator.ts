@@ -8,6 +8,7 @@ import type { LineState } from '../serial/line-state';
 import { appInfoOf } from '../images/app-info';
 import { parseEspImage } from '../images/esp-image';
 import type { BoardEmulator, Transmit } from './board-emulator';
+import { BoardTimers } from './board-timers';
 import { Esp8266Loader, Op, type LoaderFaults } from './esp8266-loader';
 import { Esp8266Registers, formatMac, parseMac } from './esp8266-registers';
 import { FlashMemory } from './flash-memory';
@@ -56,7 +57,7 @@ export class Esp8266Emulator implements BoardEmulator {
   private transmit: Transmit = () => {};
   private readonly decoder = new SlipDecoder();
   private lines: LineState = { dtr: false, rts: false, brk: false };
-  private timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new BoardTimers();
   private strapTimer: NodeJS.Timeout | undefined;
   private lastRxBaud = 115200;
   private appInput = '';
@@ -243,16 +244,10 @@ export class Esp8266Emulator implements BoardEmulator {
   }
 
   private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.add(t);
+    this.timers.after(ms, fn);
   }
 
   private stopTimers(): void {
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     clearTimeout(this.strapTimer);
     this.strapTimer = undefined;

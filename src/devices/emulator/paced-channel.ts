@@ -14,6 +14,8 @@ const SLICE_MS = 2;
 export class PacedChannel {
   /** Bytes delivered since creation. */
   delivered = 0;
+  /** Bytes delivered per baud rate: a transfer's wire-time floor is Σ bytes × 10 / baud. */
+  readonly deliveredAt = new Map<number, number>();
   private queue: Chunk[] = [];
   private headSent = 0;
   private headStart = 0;
@@ -104,6 +106,7 @@ export class PacedChannel {
 
   private emit(bytes: Uint8Array, baud: number): void {
     this.delivered += bytes.length;
+    this.deliveredAt.set(baud, (this.deliveredAt.get(baud) ?? 0) + bytes.length);
     this.deliver(bytes, baud);
   }
 

@@ -23,21 +23,26 @@ export class PtyBridge {
   static async start(link: SerialLink, dir: string, name: string): Promise<PtyBridge> {
     const devicePath = join(dir, `${name}.device`);
     const clientPath = join(dir, name);
-    const socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${clientPath}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    // socat runs under a small shell that kills it when our end of its stdin closes: when we
+    // close the bridge, and also when this process dies in any way (even SIGKILL), so that no
+    // socat outlives the process that made it.
+    const script = 'socat -d -d "$1" "$2" & s=$!; read _; kill $s 2>/dev/null; wait $s';
+    const socat = spawn('sh', ['-c', script, 'sh', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${clientPath}`], {
+      stdio: ['pipe', 'ignore', 'pipe'],
     });
     let stderr = '';
     socat.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     const spawned = new Promise<void>((resolve, reject) => {
-      socat.once('error', (err) => reject(new UnavailableError(`cannot start socat for a virtual board on a pty (${(err as Error).message}); install it with apt-get install socat`)));
+      socat.once('error', (err) => reject(new UnavailableError(`cannot start socat for a virtual board on a pty (${(err as Error).message})`)));
       socat.once('spawn', () => resolve());
     });
     await spawned;
     const end = Date.now() + START_TIMEOUT_MS;
     while (!(existsSync(devicePath) && existsSync(clientPath))) {
       if (socat.exitCode !== null || Date.now() > end) {
-        socat.kill();
-        throw new UnavailableError(`socat did not create the pty pair: ${stderr.trim() || 'no output'}`);
+        socat.stdin!.end();
+        const missing = /not found/.test(stderr) ? ' (install it: apt-get install socat)' : '';
+        throw new UnavailableError(`socat did not create the pty pair${missing}: ${stderr.trim() || 'no output'}`);
       }
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -56,7 +61,7 @@ export class PtyBridge {
     if (this.device.isOpen) await new Promise<void>((resolve) => this.device.close(() => resolve()));
     if (this.socat.exitCode === null && this.socat.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.socat.once('exit', () => resolve()));
-      this.socat.kill('SIGTERM');
+      this.socat.stdin!.end();
       await exited;
     }
   }

@@ -79,6 +79,16 @@ export class SerialLink {
     return { toDevice: this.toDevice.delivered, toHost: this.toHost.delivered };
   }
 
+  /**
+   * Milliseconds the bytes delivered so far need on the wire at 10 bits per byte, both
+   * directions (a request/response protocol cannot overlap them): the floor for any client.
+   */
+  wireTimeMs(): number {
+    let ms = 0;
+    for (const ch of [this.toDevice, this.toHost]) for (const [baud, n] of ch.deliveredAt) ms += (n * 10_000) / baud;
+    return ms;
+  }
+
   /** Drops everything in flight (unplug, power loss). */
   clear(): void {
     this.toDevice.clear();

@@ -48,11 +48,14 @@ export class VirtualPort implements BindingPortInterface {
     link.setLines({ ...LINES_AFTER_OPEN });
   }
 
-  /** The board went away under us: every operation fails from now on, not as a cancellation. */
+  /**
+   * The board went away under us: every operation fails from now on, not as a cancellation.
+   * The port stays "open" until its owner closes it, as with the native binding, so that
+   * SerialPortStream reports the disconnect.
+   */
   disconnect(): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.lost) return;
     this.lost = new Error('device disconnected (unplugged)');
-    this.isOpen = false;
     this.link.attachHost(undefined);
     this.pending?.reject(this.lost);
     this.pending = undefined;
@@ -60,11 +63,9 @@ export class VirtualPort implements BindingPortInterface {
   }
 
   async close(): Promise<void> {
-    if (!this.isOpen) {
-      if (this.lost) return;
-      throw new Error('Port is not open');
-    }
+    if (!this.isOpen) throw new Error('Port is not open');
     this.isOpen = false;
+    if (this.lost) return;
     this.link.attachHost(undefined);
     if (this.openOptions.hupcl) this.link.setLines({ dtr: false, rts: false, brk: false });
     this.pending?.reject(canceled('Port is closed'));

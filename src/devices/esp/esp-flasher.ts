@@ -2,11 +2,12 @@
 // the images (before any byte is written), compressed transfer through the stub, MD5
 // verification of every part, then our own reset into the application.
 import { createHash } from 'node:crypto';
-import { BadRequestError } from '../../shared/errors';
-import { VerifyFailedError } from '../device-errors';
+import { BadRequestError, OurciError, TimeoutError } from '../../shared/errors';
+import { BootloaderError } from '../device-errors';
 import { formatSize } from '../images/esp-image';
 import type { FlashProgress } from '../flash-progress';
 import { EspSession, type After, type EspSessionOptions } from './esp-session';
+import { writeParts } from './esp-writer';
 
 export interface EspPart {
   name: string;
@@ -43,7 +44,16 @@ export interface EspFlashResult {
   timings: { connectMs: number; writeMs: number; totalMs: number };
 }
 
+/** esptool-js throws plain ESPErrors; give them a code from our table. */
+function asOurciError(err: unknown): Error {
+  if (err instanceof OurciError) return err;
+  const e = err as Error;
+  if (e?.name === 'TimeoutError' || /timed out|Timeout/i.test(e?.message ?? '')) return new TimeoutError(`the ESP bootloader stopped answering: ${e.message}`);
+  return new BootloaderError(`the ESP bootloader reported: ${e?.message ?? String(err)}`);
+}
+
 const md5hex = (d: Uint8Array): string => createHash('md5').update(d).digest('hex');
+
 
 /** esptool-js pads to 4 bytes with 0xFF anyway; padding here keeps the reported MD5 equal to the flash's. */
 function padTo4(d: Uint8Array): Uint8Array {
@@ -79,40 +89,20 @@ export async function flashEsp(opts: EspFlashOptions): Promise<EspFlashResult> {
     checkFits(parts, flashSize);
     total = parts.reduce((n, p) => n + p.data.length, 0);
     const connectMs = Date.now() - started;
-
     const writeStart = Date.now();
-    let done = 0;
-    let sentBytes = 0;
-    const compress = opts.compress ?? true;
-    const verify = opts.verify ?? true;
-    const partIndex = new Map<number, number>();
-    try {
-      await session.guard.run(
-        session.loader.writeFlash({
-          fileArray: parts.map((p) => ({ data: p.data, address: p.address })),
-          flashMode: 'keep',
-          flashFreq: 'keep',
-          flashSize: 'keep',
-          eraseAll: false,
-          compress,
-          // esptool-js counts compressed bytes when compressing: scale to the part's size.
-          reportProgress: (i, written, sent) => {
-            const part = parts[i]!;
-            const before = parts.slice(0, i).reduce((n, p) => n + p.data.length, 0);
-            done = before + Math.round((written / Math.max(1, sent)) * part.data.length);
-            if (written === sent) partIndex.set(i, sent);
-            progress({ phase: 'writing', part: part.name, written: done, total });
-          },
-          calculateMD5Hash: verify ? (image) => md5hex(image) : undefined,
-        }),
-      );
-    } catch (err) {
-      if (/MD5 of file does not match/.test((err as Error).message)) {
-        throw new VerifyFailedError(`verification failed on ${session.path}: the flash content differs from the image (MD5 mismatch); bad flash chip, power, or a corrupted transfer`);
-      }
-      throw err;
-    }
-    for (const sent of partIndex.values()) sentBytes += sent;
+    const before = (i: number): number => parts.slice(0, i).reduce((n, p) => n + p.data.length, 0);
+    // Without the stub (secure download mode, a chip without one) an ESP8266 ROM can neither
+    // inflate nor hash: fall back to plain blocks, unverified.
+    const romOnly = !session.loader.IS_STUB && id.platform === 'esp8266';
+    if (romOnly) opts.log?.('no flasher stub: writing uncompressed and unverified through the ROM');
+    const sentPerPart = await writeParts(session.loader, parts, {
+      compress: (opts.compress ?? true) && !romOnly,
+      verify: (opts.verify ?? true) && !romOnly,
+      guard: session.guard,
+      onBlock: (i, written) => progress({ phase: 'writing', part: parts[i]!.name, written: before(i) + written, total }),
+      onVerify: (i) => progress({ phase: 'verifying', part: parts[i]!.name, written: before(i + 1), total }),
+    });
+    const sentBytes = sentPerPart.reduce((n, b) => n + b, 0);
     const writeMs = Date.now() - writeStart;
     progress({ phase: 'resetting', written: total, total });
     const reset = await session.leave(opts.after ?? 'hard_reset');
@@ -128,6 +118,8 @@ export async function flashEsp(opts: EspFlashOptions): Promise<EspFlashResult> {
       reset,
       timings: { connectMs, writeMs, totalMs: Date.now() - started },
     };
+  } catch (err) {
+    throw asOurciError(err);
   } finally {
     await session.close();
   }

@@ -96,8 +96,9 @@ async function untar(data: Uint8Array, what: string): Promise<Map<string, Uint8A
         entry.on('end', () => files.set(baseName(entry.path), new Uint8Array(Buffer.concat(chunks))));
       },
     });
-    parser.on('error', (err: Error) => reject(err instanceof PayloadTooLargeError ? err : new BadRequestError(`${what}: not a readable tar.gz (${err.message})`)));
-    parser.on('abort', (err: Error) => reject(err));
+    const fail = (err: Error): void => reject(err instanceof PayloadTooLargeError ? err : new BadRequestError(`${what}: not a readable tar.gz (${err.message})`));
+    parser.on('error', fail);
+    parser.on('abort', fail);
     parser.on('end', () => resolve());
     parser.end(Buffer.from(data));
   });

@@ -27,6 +27,9 @@ export function portError(path: string, err: unknown): Error {
 export async function openPort(endpoint: SerialEndpoint, baudRate: number): Promise<SerialPortStream> {
   const port = new SerialPortStream({ binding: endpoint.binding, path: endpoint.path, baudRate, autoOpen: false, hupcl: true });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(portError(endpoint.path, err)) : resolve())));
+  // Failures reach callers through write/drain callbacks and the "close" event (disconnected);
+  // an "error" event nobody listens to would take the whole process down.
+  port.on('error', () => {});
   return port;
 }
 

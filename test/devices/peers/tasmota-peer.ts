@@ -2,7 +2,7 @@
 // peer for the emulator (tests) and as the yardstick of `npm run bench:flash`. Its dist uses
 // extension-less ESM imports that Node cannot load, so it is bundled with esbuild for Node
 // once per process (reference §6). Test-only: it ships a GPL stub, never in the product.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -37,10 +37,16 @@ let loaded: Promise<TasmotaModule> | undefined;
 export function loadTasmota(): Promise<TasmotaModule> {
   loaded ??= (async () => {
     const require = createRequire(import.meta.url);
-    const entry = require.resolve('tasmota-webserial-esptool').replace(/index\.js$/, 'index.js');
-    const outfile = join(mkdtempSync(join(tmpdir(), 'ourci-tasmota-')), 'tasmota.mjs');
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', target: 'node20' });
-    return (await import(pathToFileURL(outfile).href)) as TasmotaModule;
+    const entry = require.resolve('tasmota-webserial-esptool');
+    const dir = mkdtempSync(join(tmpdir(), 'ourci-tasmota-'));
+    const outfile = join(dir, 'tasmota.mjs');
+    try {
+      await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'error', target: 'node20' });
+      return (await import(pathToFileURL(outfile).href)) as TasmotaModule;
+    } finally {
+      // Loaded modules stay in memory; the file is not needed once imported.
+      rmSync(dir, { recursive: true, force: true });
+    }
   })();
   return loaded;
 }
