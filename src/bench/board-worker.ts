@@ -58,7 +58,11 @@ export class BoardWorker {
       board: slot.id,
       hooks: {
         prepare: async (ctx) => this.prepare(agent, ctx),
-        output: (ctx, text) => this.env.tasks.append(ctx.start.task.id, text),
+        output: (ctx, text) => {
+          // The agent's own header lines come before prepare(): record the task on first sight.
+          this.env.tasks.begin(ctx.start, slot.id);
+          this.env.tasks.append(ctx.start.task.id, text);
+        },
         finished: (ctx, result) => this.finished(ctx, result),
       },
       log: this.env.log,
