@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Board, BoardAccess } from '../devices';
 import type { BenchBoard, BenchEvent, BenchSettings, BenchSummary, BenchTask } from '../shared/bench/model';
-import { NotFoundError } from '../shared/errors';
+import { BadRequestError, NotFoundError } from '../shared/errors';
 import { loadBenchConfig, saveBenchConfig, withBoard, type BenchConfig } from './bench-config';
 import { BoardSlot } from './board-slot';
 import { BoardWorker, type WorkerEnv } from './board-worker';
@@ -155,7 +155,7 @@ export class BenchService extends EventEmitter<BenchEvents> {
       // Start from what is in effect (flags, a local master), so changing one keeps the other.
       const effective = this.masterTarget();
       const master = { url: next.master?.url ?? effective?.url, token: next.master?.token ?? effective?.token };
-      if (change.masterUrl !== undefined) master.url = change.masterUrl.trim() ? new URL(change.masterUrl.trim()).toString().replace(/\/$/, '') : undefined;
+      if (change.masterUrl !== undefined) master.url = change.masterUrl.trim() ? masterUrlOf(change.masterUrl.trim()) : undefined;
       if (change.token !== undefined) master.token = change.token.trim() || undefined;
       next.master = master;
     }
@@ -269,7 +269,8 @@ export class BenchService extends EventEmitter<BenchEvents> {
     if (this.closed || !this.started) return;
     const master = this.link.configured;
     const w = this.workers.get(s.id);
-    const want = s.wantsWorker && !!master;
+    // A refused token would only be refused again, per board: wait for new settings.
+    const want = s.wantsWorker && !!master && this.link.state.state !== 'refused';
     const current = w && w.topic === s.topic && w.master === master;
     if (want && current) {
       if (!w.worker.running && !w.worker.busy) w.worker.start();
@@ -332,4 +333,15 @@ export class BenchService extends EventEmitter<BenchEvents> {
     await Promise.all([...this.slots.values()].map((s) => s.dispose()));
     this.link.close();
   }
+}
+
+function masterUrlOf(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new BadRequestError(`the master URL must look like http://ci-host:8080, got ${text}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new BadRequestError(`the master URL must be http:// or https://, got ${text}`);
+  return u.toString().replace(/\/$/, '');
 }
