@@ -6,7 +6,7 @@ export { startBench, type RunningBench, type StartBenchOptions } from './start-b
 export { BenchService, type BenchOptions } from './bench-service';
 export { openSession, BenchSession, type Caller } from './api/bench-api';
 export { OperatorAuth } from './api/operator-auth';
-export { locateBenchUi } from './api/static-files';
+export { locateBenchUi, contentTypeOf } from './api/static-files';
 export type { MasterTarget } from './master-link';
 export { topicFor, DEFAULT_TOPICS } from './topics';
 export { judgeHealth, type HealthPolicy } from './health';

@@ -4,6 +4,8 @@
 // bench still works locally: boards, consoles, flashing local files.
 import { connectMaster, type MasterClient } from '../client/master-client';
 import { fetchBlob } from '../devices';
+import type { z } from 'zod';
+import { BoardInfo } from '../shared/agents/methods';
 import type { BenchBoard, BenchSummary } from '../shared/bench/model';
 import { UnavailableError } from '../shared/errors';
 
@@ -123,20 +125,6 @@ export class MasterLink {
   }
 }
 
-/** The part of a bench board the master stores (Board.Report's schema). */
-function reported(b: BenchBoard) {
-  return {
-    id: b.id,
-    type: b.type,
-    port: b.port,
-    mac: b.mac,
-    chip: b.chip,
-    flashSize: b.flashSize,
-    topic: b.topic,
-    state: b.state,
-    health: b.health,
-    consecutiveFailures: b.consecutiveFailures,
-    currentTask: b.currentTask,
-    virtual: b.virtual,
-  };
-}
+/** The part of a bench board the master stores: Board.Report's own schema drops the rest. */
+const Reported = BoardInfo.omit({ bench: true });
+const reported = (b: BenchBoard): z.infer<typeof Reported> => Reported.parse(b);

@@ -2,20 +2,12 @@
 // unlike file:// it gives the page a real origin (what the sender check compares) and lets
 // the policy travel as a header. Pure path logic here; the Electron glue is in index.ts.
 import { extname, join, normalize, sep } from 'node:path';
+import { contentTypeOf } from '../bench';
 
 export const APP_SCHEME = 'ourci-bench';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
 export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
 
 /** The file under `root` a request names, or undefined for anything outside it or another host. */
 export function resolveAppFile(root: string, requestUrl: string): { file: string; type: string } | undefined {
@@ -40,5 +32,5 @@ export function resolveAppFile(root: string, requestUrl: string): { file: string
   const base = root.endsWith(sep) ? root : root + sep;
   const file = join(base, rel);
   if (!file.startsWith(base)) return undefined;
-  return { file, type: TYPES[extname(file)] ?? 'application/octet-stream' };
+  return { file, type: contentTypeOf(file) };
 }

@@ -7,7 +7,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CSP } from '../../shared/bench/csp';
 
-const TYPES: Record<string, string> = {
+const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -18,6 +18,11 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
+
+/** The Content-Type of a file of the built UI (also used by the Electron app's scheme). */
+export function contentTypeOf(file: string): string {
+  return CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+}
 
 /** Beside the CLI bundle (dist/cli.mjs → dist/bench-ui), or dist/ of a source checkout. */
 export function locateBenchUi(): string | undefined {
@@ -43,7 +48,7 @@ export async function serveStatic(dir: string | undefined, req: IncomingMessage,
     const st = await stat(file);
     if (!st.isFile()) throw new Error('not a file');
     const body = await readFile(file);
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const type = contentTypeOf(file);
     // Vite names assets by content hash: cache them for good, revalidate the page.
     send(res, 200, type, body, head, rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
   } catch {
