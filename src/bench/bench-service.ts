@@ -294,6 +294,11 @@ export class BenchService extends EventEmitter<BenchEvents> {
       agent: this.opts.agent,
       tasks: this.tasks,
       grant: (board, task) => this.grants.issue(board, task),
+      released: async (_slot, task) => {
+        const left = this.flashes.list().filter((f) => f.task === task && f.state === 'running');
+        for (const f of left) this.flashes.cancel(f.id);
+        await Promise.all(left.map((f) => this.flashes.wait(f.id).catch(() => undefined)));
+      },
       finished: (slot, task, infra) => this.taskFinished(slot, task, infra),
       log: this.log,
     };

@@ -15,6 +15,8 @@ export interface WorkerEnv {
   tasks: TaskHistory;
   /** A token that lets this task (and only it) use its board through the bench API. */
   grant(board: string, task: string): { url: string; revoke: () => void };
+  /** The task's process has ended: stop what it left running on the board (a flash). */
+  released(slot: BoardSlot, task: string): Promise<void>;
   /** The task ended; `infra` when the bench saw the board fail during it. */
   finished(slot: BoardSlot, task: BenchTask, infra: string | undefined): void;
   log(line: string): void;
@@ -113,6 +115,7 @@ export class BoardWorker {
       },
       cleanup: async () => {
         grant.revoke();
+        await this.env.released(slot, start.task.id);
         if (slot.task?.id === start.task.id) slot.endTask();
       },
     };

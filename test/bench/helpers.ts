@@ -38,8 +38,8 @@ export async function operatorOf(bench: RunningBench): Promise<BenchClient> {
 }
 
 /** A sample ESP8266 image on disk; its app line reads `app: name=NAME version=VERSION …`. */
-export function firmwareFile(name = 'blinky', version = '1.2.3'): string {
+export function firmwareFile(name = 'blinky', version = '1.2.3', size = 64 << 10): string {
   const file = join(tempDir('ourci-fw-'), `${name}.bin`);
-  writeFileSync(file, sampleFirmware(name, version, 64 << 10));
+  writeFileSync(file, sampleFirmware(name, version, size));
   return file;
 }

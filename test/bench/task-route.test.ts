@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectBench } from '../../src/bench';
 import { clientOf, startMaster, tempDir, waitFor } from '../helpers/master';
-import { benchFor } from './helpers';
+import { benchFor, firmwareFile } from './helpers';
 
 describe('bench task route', () => {
   it('gives a task its own board only, while it runs', async () => {
@@ -58,5 +58,27 @@ describe('bench task route', () => {
     }
     writeFileSync(join(dir, 'go'), '');
     expect((await admin.call('Job.Wait', { job, waitSeconds: 30 })).job.status).toBe('success');
+  });
+});
+
+describe('bench task route cleanup', () => {
+  it('cancels a flash the task left running when it ends', async () => {
+    const m = await startMaster();
+    // Paced serial: flashing 512 KiB takes seconds, longer than the task lives.
+    const bench = await benchFor(m, 'esp8266:1', { virtual: { pace: true } });
+    const admin = await clientOf(m);
+    const fw = firmwareFile('slow', '1.0.0', 512 << 10);
+    const dir = tempDir();
+    const { job } = await admin.call('Job.Create', {
+      topic: 'ourci/test/esp-12e',
+      args: ['sh', '-c', `ourci flash ${fw} >/dev/null 2>&1 & i=0; while [ ! -f ${dir}/go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo leaving`],
+    });
+    await waitFor(() => bench.service.flashes.list().find((f) => f.state === 'running' && f.written > 0), 20_000, 'the flash writing');
+    writeFileSync(join(dir, 'go'), '');
+    expect((await admin.call('Job.Wait', { job, waitSeconds: 30 })).job.status).toBe('success');
+    const f = bench.service.flashes.list()[0]!;
+    expect(f.state).toBe('cancelled');
+    expect(bench.service.boards()[0]).toMatchObject({ health: 'ok', consecutiveFailures: 0 });
+    await waitFor(() => bench.service.boards()[0]!.state === 'idle', 10_000, 'board idle');
   });
 });
