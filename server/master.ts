@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
 import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
+import { registerDashboard } from './dashboard/index';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
 import { Metrics } from './metrics/metrics';
@@ -134,6 +135,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     return t ? { job: t.job, attempts: t.attempts } : undefined;
   });
   registerBlobRoutes(http, blobs);
+  registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,

@@ -63,7 +63,7 @@ export class Agent {
   private state: AgentState = 'starting';
   private draining = false;
   private readonly pullAbort = new AbortController();
-  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean } | null = null;
+  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean; cancelled: boolean } | null = null;
   private loopDone: Promise<void> | null = null;
   private readonly ownsClient: boolean;
   private readonly log: (line: string) => void;
@@ -76,7 +76,11 @@ export class Agent {
     this.log = cfg.log ?? (() => {});
     this.client.on('Task.Cancelled', (p) => {
       const ackId = (p as { ackId?: string }).ackId;
-      if (this.current && ackId === this.current.ackId) this.current.run?.stop('cancelled');
+      if (this.current && ackId === this.current.ackId) {
+        // The cancel may arrive before the subprocess exists: remember it.
+        this.current.cancelled = true;
+        this.current.run?.stop('cancelled');
+      }
     });
     this.client.onReconnect(() => void this.register());
   }
@@ -184,7 +188,7 @@ export class Agent {
     // The delivery's ackId identifies this attempt to operators (and to the tests that play
     // a dead agent's late reports); it is not a credential on its own.
     this.log(`agent ${this.cfg.name}: task ${start.task.id} attempt ${start.attempt} of job ${start.job.id} started (delivery ${msg.ackId})`);
-    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false };
+    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false, cancelled: false };
     this.current = cur;
     const taskId = start.task.id;
     const masker = new SecretMasker(secretsOf(start.env, [start.token]));
@@ -204,7 +208,10 @@ export class Agent {
       subscription: msg.subscription,
       ackId: msg.ackId,
       deadlineSeconds: start.ackDeadlineSeconds,
-      onCancelled: () => cur.run?.stop('cancelled'),
+      onCancelled: () => {
+        cur.cancelled = true;
+        cur.run?.stop('cancelled');
+      },
       onLost: () => {
         cur.lost = true;
         cur.run?.stop('lost');
@@ -233,7 +240,7 @@ export class Agent {
         onOutput: emit,
       });
       cur.run = run;
-      if (cur.release || cur.lost) run.stop(cur.lost ? 'lost' : 'cancelled');
+      if (cur.release || cur.lost || cur.cancelled) run.stop(cur.lost ? 'lost' : 'cancelled');
       result = await run.done;
     } catch (err) {
       result = { exitCode: 1, reason: 'spawn-error', message: (err as Error).message, durationMs: 0 };

@@ -2,7 +2,7 @@
 // reach the master.
 import type { Command } from 'commander';
 import { connectMaster, type MasterClient } from '../client/master-client';
-import { UnauthorizedError } from '../shared/errors';
+import { BadRequestError, UnauthorizedError } from '../shared/errors';
 import { clientTarget, loadFileConfig, type Env, type FileConfig } from './config';
 
 export interface CliContext {
@@ -62,6 +62,16 @@ export function parseDuration(v: string): number {
   const unit = m[2] ?? 's';
   const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[unit]!;
   return n * mult;
+}
+
+/** Parses a numeric flag; a bad value is a usage error that names the flag. */
+export function parseNumberFlag(flag: string, v: string, o: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min)) {
+    const what = o.integer ? 'a whole number' : 'a number';
+    throw new BadRequestError(`${flag} must be ${what}${o.min !== undefined ? ` of at least ${o.min}` : ''}, got ${v}`);
+  }
+  return n;
 }
 
 /** Parses a size like 4096, 500K, 64M, 4G (powers of 1024) into bytes. */

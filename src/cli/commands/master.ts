@@ -18,6 +18,8 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
     .option('--timeout-grace <duration>', 'how long past a task\'s timeout the master waits for its agent before ending it as timeout (default 30s)')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--admin-token <token>', 'admin token instead of the one in the data directory (env OURCI_ADMIN_TOKEN)')
+    .option('--agent-token <token>', 'agent token instead of the one in the data directory (env OURCI_AGENT_TOKEN)')
     .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
     .option('--blob-max-size <size>', 'largest single blob (default 4G)')
     .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
@@ -26,7 +28,8 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
-        'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
+        'directory and prints their paths. --admin-token / --agent-token (or OURCI_ADMIN_TOKEN /\n' +
+        'OURCI_AGENT_TOKEN) set them instead.\n' +
         'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.\n' +
         'GitHub: GITHUB_TOKEN (or --github-app-id/--github-app-key) and GITHUB_WEBHOOK_SECRET; see docs/github.md.',
     )
@@ -46,6 +49,8 @@ export interface MasterFlags extends GitHubFlags {
   blobMaxSize?: string;
   blobStoreMax?: string;
   blobRetentionDays?: string;
+  adminToken?: string;
+  agentToken?: string;
   timeoutGrace?: string;
 }
 
@@ -62,8 +67,8 @@ export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): 
     publicRead: Boolean(o.publicRead),
     fsync: o.fsync,
     tokens: {
-      admin: env.OURCI_ADMIN_TOKEN ?? file.adminToken,
-      agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
+      admin: o.adminToken ?? env.OURCI_ADMIN_TOKEN ?? file.adminToken,
+      agent: o.agentToken ?? env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
     timeoutGraceMs: o.timeoutGrace !== undefined ? parseDuration(o.timeoutGrace) * 1000 : undefined,
