@@ -60,7 +60,7 @@ export class BenchService extends EventEmitter<BenchEvents> {
     this.config = loadBenchConfig(opts.configFile);
     this.tasks = new TaskHistory(
       (task) => this.emitEvent({ type: 'task', task }),
-      (task, text) => this.emitEvent({ type: 'task.log', task, text }),
+      (task, offset, text) => this.emitEvent({ type: 'task.log', task, offset, text }),
     );
     this.flashes = new FlashManager({
       emit: (e) => this.emitEvent(e),

@@ -107,6 +107,11 @@ export class MasterLink {
     return r.blobs.map((b) => ({ name: b.name, size: b.size, createdAt: b.createdAt }));
   }
 
+  /** An attempt's log bytes, from the master's store (what the bench no longer keeps). */
+  readLog(task: string, attempt: number | undefined, offset: number, limit: number) {
+    return this.connected().call('Log.Read', { task, attempt, offset, limit }, { timeoutMs: 30_000 });
+  }
+
   fetch(job: string, name: string, signal?: AbortSignal): Promise<Uint8Array> {
     this.connected();
     return fetchBlob(this.target!.url, this.target!.token, { job, name }, { signal });

@@ -1,29 +1,43 @@
 // The bench's own view of the tasks its boards ran: the current ones and the last few, with
-// the tail of their logs, so the Tasks page streams a log without asking the master. The
-// master keeps the full logs; this is bounded (tasks and bytes) to keep a bench small.
+// the tail of their logs at the same byte offsets as the master's copy (the agent streams the
+// same text), so the Tasks page reads the tail here and anything older from the master, and
+// follows live chunks without asking the master at all. Bounded in tasks and bytes.
 import type { BenchTask } from '../shared/bench/model';
 import type { TaskStart } from '../agent/agent';
 
 interface Entry {
   task: BenchTask;
-  log: string[];
-  bytes: number;
-  truncated: boolean;
+  chunks: Array<{ offset: number; buf: Buffer }>;
+  /** Offset of the first byte still kept. */
+  start: number;
+  /** Bytes written so far (the log's length). */
+  end: number;
 }
 
 export interface TaskHistoryOptions {
   /** Finished tasks kept (default 50). */
   keep?: number;
-  /** Log bytes kept per task, the tail (default 256 KiB). */
+  /** Log bytes kept per task, the tail (default 512 KiB). */
   logBytes?: number;
 }
+
+export interface LogSlice {
+  offset: number;
+  nextOffset: number;
+  length: number;
+  data: string;
+  complete: boolean;
+}
+
+/** True for the bytes that continue a UTF-8 character (never where a read may start or end). */
+const continuation = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
 
 export class TaskHistory {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly onTask: (task: BenchTask) => void,
-    private readonly onLog: (task: string, text: string) => void,
+    private readonly onLog: (task: string, offset: number, text: string) => void,
     private readonly opts: TaskHistoryOptions = {},
   ) {}
 
@@ -43,7 +57,7 @@ export class TaskHistory {
       startedAt: new Date().toISOString(),
     };
     this.entries.delete(task.id);
-    this.entries.set(task.id, { task, log: [], bytes: 0, truncated: false });
+    this.entries.set(task.id, { task, chunks: [], start: 0, end: 0 });
     this.trim();
     this.onTask(task);
     return task;
@@ -52,14 +66,16 @@ export class TaskHistory {
   append(id: string, text: string): void {
     const e = this.entries.get(id);
     if (!e || !text) return;
-    e.log.push(text);
-    e.bytes += text.length;
-    const max = this.opts.logBytes ?? 256 << 10;
-    while (e.bytes > max && e.log.length > 1) {
-      e.bytes -= e.log.shift()!.length;
-      e.truncated = true;
+    const buf = Buffer.from(text, 'utf8');
+    const offset = e.end;
+    e.chunks.push({ offset, buf });
+    e.end += buf.length;
+    const max = this.opts.logBytes ?? 512 << 10;
+    while (e.end - e.start > max && e.chunks.length > 1) {
+      e.chunks.shift();
+      e.start = e.chunks[0]!.offset;
     }
-    this.onLog(id, text);
+    this.onLog(id, offset, text);
   }
 
   finish(id: string, outcome: { status: BenchTask['status']; exitCode?: number; reason?: string }): BenchTask | undefined {
@@ -71,15 +87,38 @@ export class TaskHistory {
     return e.task;
   }
 
+  get(id: string): BenchTask | undefined {
+    const e = this.entries.get(id);
+    return e ? { ...e.task } : undefined;
+  }
+
   /** Running tasks first, then the most recent. */
   list(): BenchTask[] {
     const all = [...this.entries.values()].map((e) => ({ ...e.task }));
     return all.sort((a, b) => Number(b.status === 'running') - Number(a.status === 'running') || b.startedAt.localeCompare(a.startedAt));
   }
 
+  /**
+   * Bytes [offset, offset + limit) of a task's log, as Log.Read answers (a negative offset
+   * counts from the end), never cutting a character; undefined when they are no longer kept.
+   */
+  read(id: string, offset: number, limit: number): LogSlice | undefined {
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    const from = offset < 0 ? Math.max(e.start, e.end + offset) : offset;
+    if (from < e.start) return undefined;
+    const all = Buffer.concat(e.chunks.map((c) => c.buf));
+    let a = Math.min(from, e.end) - e.start;
+    let b = Math.min(e.end, from + limit) - e.start;
+    while (a < b && continuation(all[a])) a++;
+    while (b > a && b < all.length && continuation(all[b])) b--;
+    return { offset: e.start + a, nextOffset: e.start + b, length: e.end, data: all.subarray(a, b).toString('utf8'), complete: e.task.status !== 'running' };
+  }
+
+  /** The whole log text kept (tests, and the tail for people). */
   log(id: string): { text: string; truncated: boolean } | undefined {
     const e = this.entries.get(id);
-    return e ? { text: e.log.join(''), truncated: e.truncated } : undefined;
+    return e ? { text: Buffer.concat(e.chunks.map((c) => c.buf)).toString('utf8'), truncated: e.start > 0 } : undefined;
   }
 
   private trim(): void {

@@ -1,9 +1,10 @@
 // The bench against a real master: boards reported, one worker per board pulling its type's
 // topic, a task owning its board (BOARD_* variables), `ourci flash` and `ourci console` inside
 // the task going through the bench's API, and the board's serial output in the task's log.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { Agent } from '../../src/agent';
 import { clientOf, startMaster, waitFor } from '../helpers/master';
-import { benchFor, firmwareFile } from './helpers';
+import { benchFor, firmwareFile, operatorOf } from './helpers';
 
 describe('bench tasks', () => {
   it('reports its boards to the master with their topics', async () => {
@@ -47,5 +48,19 @@ describe('bench tasks', () => {
     const local = bench.service.tasks.list().find((t) => t.id === task)!;
     expect(local.status).toBe('success');
     expect(bench.service.tasks.log(task)!.text).toContain('[serial] app: name=blinky');
+
+    // The Tasks page reads the log through the bench: its own tail, at the master's offsets…
+    const op = await operatorOf(bench);
+    const tail = await op.rpc.call('Tasks.Log', { task, offset: -4096, limit: 4096 });
+    const whole = await admin.call('Log.Read', { task, limit: 1 << 20 });
+    expect(tail.length).toBe(whole.length);
+    expect(tail.data).toBe(Buffer.from(whole.data).subarray(tail.offset).toString());
+    // …and a task it never ran, from the master.
+    const other = new Agent({ url: m.url, token: m.tokens.agent, topics: ['elsewhere'], name: 'plain', baseEnv: { PATH: process.env.PATH ?? '/bin' }, pullWaitSeconds: 5 });
+    void other.run();
+    onTestFinished(() => other.drain(true));
+    const j2 = await admin.call('Job.Create', { topic: 'elsewhere', args: ['echo', 'not on a board'] });
+    await admin.call('Job.Wait', { job: j2.job, waitSeconds: 30 });
+    expect((await op.rpc.call('Tasks.Log', { task: j2.task })).data).toContain('not on a board');
   });
 });

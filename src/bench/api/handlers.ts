@@ -147,9 +147,13 @@ export const benchHandlers: Handlers = {
 
   'Master.Jobs': async (p, { service }) => ({ jobs: await service.link.jobs(p) }),
   'Master.Blobs': async (p, { service }) => ({ blobs: await service.link.blobs(p.job) }),
-  'Tasks.Log': (p, { service }) => {
-    const log = service.tasks.log(p.task);
-    if (!log) throw new NotFoundError(`task ${p.task} is not among this bench's recent tasks; the master keeps its full log`);
-    return log;
+  'Tasks.Log': async (p, { service }) => {
+    const offset = p.offset ?? 0;
+    const limit = p.limit ?? 256 << 10;
+    const local = service.tasks.read(p.task, offset, limit);
+    if (local) return local;
+    // Older bytes, or a task this bench no longer remembers: the master keeps the whole log.
+    const r = await service.link.readLog(p.task, service.tasks.get(p.task)?.attempt, offset, limit);
+    return { offset: r.offset, nextOffset: r.nextOffset, length: r.length, data: r.data, complete: r.complete, omitted: r.omitted };
   },
 };

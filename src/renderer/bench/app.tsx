@@ -2,7 +2,9 @@
 // around five pages. It runs in the Electron app (IPC through the preload) and in a browser
 // against `ourci bench --headless` (WebSocket with the operator token).
 import { useCallback, useEffect, useState } from 'react';
-import { Badge } from './components/badges';
+import { ConnectionBadge } from '../components/connection-badge';
+import { StatusBadge } from '../components/status-badge';
+import { TokenLogin } from '../components/token-login';
 import { useBench } from './lib/bench-store';
 import { errorText } from './lib/format';
 import { href, useRoute, type Route } from './lib/router';
@@ -11,7 +13,6 @@ import { ipcTransport, wsTransport } from './lib/transport';
 import { BoardPage } from './pages/board-page';
 import { BoardsPage } from './pages/boards-page';
 import { FlashPage } from './pages/flash-page';
-import { LoginPage } from './pages/login-page';
 import { SettingsPage } from './pages/settings-page';
 import { TasksPage } from './pages/tasks-page';
 
@@ -56,7 +57,21 @@ export function App() {
   }, [attach, base, connect]);
 
   if (boot.state === 'starting') return <div className="center muted">Connecting to the bench…</div>;
-  if (boot.state === 'login') return <LoginPage message={boot.message} onToken={connect} />;
+  if (boot.state === 'login') {
+    return (
+      <TokenLogin
+        title="OurCI bench"
+        message={boot.message}
+        onSubmit={(t) => connect(t.trim())}
+        hint={
+          <>
+            The bench printed a one-time login link when it started; its token is also in <code>bench.token</code> in the bench's data directory
+            (<code>.ourci/bench</code> by default).
+          </>
+        }
+      />
+    );
+  }
   if (boot.state === 'unreachable') return <div className="center notice notice-error">{boot.message}</div>;
   return <Shell />;
 }
@@ -65,6 +80,7 @@ function Shell() {
   const route = useRoute();
   const bench = useBench((s) => s.bench);
   const connection = useBench((s) => s.connection);
+  const connectionDetail = useBench((s) => s.connectionDetail);
   const error = useBench((s) => s.error);
   const call = useBench((s) => s.call);
   const running = Object.values(useBench((s) => s.tasks)).filter((t) => t.status === 'running').length;
@@ -78,9 +94,9 @@ function Shell() {
         <span className="brand">OurCI bench</span>
         <strong data-testid="bench-name">{bench?.name}</strong>
         <span className="muted">
-          master <Badge value={bench?.master.state ?? 'unknown'} title={bench?.master.detail ?? bench?.master.url} />
+          master <StatusBadge status={bench?.master.state ?? 'unknown'} title={bench?.master.detail ?? bench?.master.url} />
         </span>
-        {connection !== 'open' && <Badge value={connection === 'connecting' ? 'reconnecting' : 'disconnected'} />}
+        <ConnectionBadge state={connection} detail={connectionDetail} />
         <span className="spacer" />
         {bench && (
           <button type="button" onClick={() => void call('Bench.SetPaused', { paused: !bench.paused })} title={bench.paused ? 'boards pull tasks again' : 'boards stop taking new tasks; running ones finish'}>

@@ -187,9 +187,22 @@ export const MasterBlobs = defineMethod({
 
 export const TasksLog = defineMethod({
   name: 'Tasks.Log',
-  summary: "The log text the bench kept of one of its recent tasks (the tail, for long logs).",
-  params: z.object({ task: z.string().min(1).max(64) }),
-  result: z.object({ text: z.string(), truncated: z.boolean() }),
+  summary:
+    "Bytes of a task's log, as the master's Log.Read answers (a negative offset counts from the end): the recent tail " +
+    'from the bench itself, older bytes and older tasks from the master.',
+  params: z.object({
+    task: z.string().min(1).max(64),
+    offset: z.number().int().optional(),
+    limit: z.number().int().min(1).max(4 << 20).optional(),
+  }),
+  result: z.object({
+    offset: z.number().int(),
+    nextOffset: z.number().int(),
+    length: z.number().int(),
+    data: z.string(),
+    complete: z.boolean(),
+    omitted: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
+  }),
   scopes: ['admin'],
 });
 

@@ -108,7 +108,8 @@ export const BenchEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('board'), board: BenchBoard }),
   z.object({ type: z.literal('board.removed'), board: z.string() }),
   z.object({ type: z.literal('task'), task: BenchTask }),
-  z.object({ type: z.literal('task.log'), task: z.string(), text: z.string() }),
+  /** Log text of a task as its agent wrote it; `offset` is its byte offset in the master's copy. */
+  z.object({ type: z.literal('task.log'), task: z.string(), offset: z.number().int(), text: z.string() }),
   z.object({ type: z.literal('serial'), board: z.string(), lines: z.array(SerialLine) }),
   z.object({ type: z.literal('flash'), flash: FlashJob }),
   z.object({

@@ -24,8 +24,8 @@ test('boards appear with type, port, MAC, state and health', async ({ page }) =>
   await expect(esp).toContainText('virtual:esp8266-1');
   await expect(esp).toContainText('18:fe:34:7e:00:01');
   await expect(esp).toContainText('ourci/test/esp-12e');
-  await expect(esp.locator('.badge').first()).toHaveText('idle');
-  await expect(esp.locator('.badge').nth(1)).toHaveText('ok');
+  await expect(esp.locator('.badge').first()).toHaveAttribute('data-status', 'idle');
+  await expect(esp.locator('.badge').nth(1)).toHaveAttribute('data-status', 'ok');
   await expect(page.locator('tr[data-board="cc3200-virt1"]')).toContainText('ourci/test/cc3200');
   await expect(page.getByTestId('bench-name')).toHaveText('pw-bench');
   await page.screenshot({ path: join(SHOTS, 'boards.png'), fullPage: true });
@@ -45,7 +45,7 @@ test('a task runs on a board and its log streams, serial lines included', async 
   await item.click();
   const log = page.getByTestId('task-log');
   // These lines arrive while the page is open: streamed, not loaded.
-  await expect(log.locator('.line-serial', { hasText: 'app: name=pwtest version=3.1.4' })).toBeVisible();
+  await expect(log.locator('.log-line', { hasText: '[serial] app: name=pwtest version=3.1.4' })).toBeVisible();
   await expect(log).toContainText('[bench] esp8266-18fe347e0001: flashed pwtest-3.1.4.bin');
   await expect(log).toContainText('waiting-for-gate');
   await expect(page.locator('nav')).toContainText('Tasks (1)');
@@ -53,7 +53,7 @@ test('a task runs on a board and its log streams, serial lines included', async 
   writeFileSync(gate, '');
   await expect(log).toContainText('gate-open');
   await expect(log).toContainText('[ourci] exit code 0');
-  await expect(page.locator('.split-detail h2 .badge')).toHaveText('success');
+  await expect(page.locator('.split-detail h2 .badge')).toHaveAttribute('data-status', 'success');
 });
 
 test('a manual reflash of a master blob shows progress and completes', async ({ page }) => {
@@ -121,10 +121,10 @@ test('a quarantined board can be returned to service', async ({ page }) => {
 test('asks for the token without the login link, and a link works once', async ({ page, browser }) => {
   stack = await startStack({ virtual: 'cc3200:1' });
   await page.goto(stack.benchUrl);
-  await page.getByLabel('bench token').fill('obo_not-the-token-at-all');
+  await page.getByLabel('Token').fill('obo_not-the-token-at-all');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('refused');
-  await page.getByLabel('bench token').fill(stack.benchToken);
+  await page.getByLabel('Token').fill(stack.benchToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('table[aria-label="boards"] tbody tr')).toHaveCount(1);
 

@@ -1,7 +1,7 @@
 // The bench UI's state (Zustand): the bench, its boards, tasks and flash operations, kept
-// current by the bench's events; the serial lines of watched boards and the logs of watched
-// tasks. Pages say what they watch (useWatch); the store tells the bench, so only what is on
-// screen streams.
+// current by the bench's events, and the serial lines of watched boards. Pages say what they
+// watch (useWatch); the store tells the bench, so only what is on screen streams. Task logs
+// go straight to the page's log session (onTaskLog), not through the store.
 import { useEffect } from 'react';
 import { create } from 'zustand';
 import type { BenchParams, BenchResult } from '../../../shared/bench/api';
@@ -11,7 +11,6 @@ import type { ConnectionState } from '../../../shared/rpc/rpc-client';
 import type { BenchTransport } from './transport';
 
 const MAX_SERIAL_LINES = 5000;
-const MAX_LOG_CHARS = 2 << 20;
 const MAX_NOTICES = 20;
 
 export interface Notice {
@@ -19,13 +18,6 @@ export interface Notice {
   level: 'info' | 'warn' | 'error';
   text: string;
   at: string;
-}
-
-interface TaskLog {
-  text: string;
-  truncated: boolean;
-  /** Events received before the initial read answered are already in it. */
-  loading: boolean;
 }
 
 export interface BenchState {
@@ -39,11 +31,14 @@ export interface BenchState {
   tasks: Record<string, BenchTask>;
   flashes: Record<string, FlashJob>;
   serial: Record<string, SerialLine[]>;
-  logs: Record<string, TaskLog>;
   notices: Notice[];
+  /** Counts reconnects: what a page read before may have missed something since. */
+  reconnects: number;
   attach(transport: BenchTransport): Promise<void>;
   call<K extends BenchMethodName>(method: K, params: BenchParams<K>): Promise<BenchResult<K>>;
   watch(kind: 'boards' | 'tasks', id: string): () => void;
+  /** Live log chunks of one task (watch it too, or none come). */
+  onTaskLog(task: string, fn: (offset: number, text: string) => void): () => void;
   dismiss(id: number): void;
 }
 
@@ -51,6 +46,7 @@ let noticeId = 0;
 
 export const useBench = create<BenchState>((set, get) => {
   const watchers = { boards: new Map<string, number>(), tasks: new Map<string, number>() };
+  const logListeners = new Map<string, Set<(offset: number, text: string) => void>>();
   let watchTimer: ReturnType<typeof setTimeout> | undefined;
 
   const call: BenchState['call'] = (method, params) => {
@@ -80,16 +76,6 @@ export const useBench = create<BenchState>((set, get) => {
     if (h) set((st) => ({ serial: { ...st.serial, [board]: mergeLines(h.lines, st.serial[board] ?? []) } }));
   };
 
-  const fetchLog = async (task: string): Promise<void> => {
-    set((st) => ({ logs: { ...st.logs, [task]: { text: st.logs[task]?.text ?? '', truncated: false, loading: true } } }));
-    try {
-      const r = await call('Tasks.Log', { task });
-      set((st) => ({ logs: { ...st.logs, [task]: { text: r.text, truncated: r.truncated, loading: false } } }));
-    } catch (err) {
-      set((st) => ({ logs: { ...st.logs, [task]: { text: `(${(err as Error).message})\n`, truncated: false, loading: false } } }));
-    }
-  };
-
   /** Tells the bench what to stream; reloads what a reconnect may have missed. */
   const sendWatch = (): void => {
     clearTimeout(watchTimer);
@@ -113,17 +99,8 @@ export const useBench = create<BenchState>((set, get) => {
       case 'task':
         return set((st) => ({ tasks: { ...st.tasks, [e.task.id]: e.task } }));
       case 'task.log':
-        return set((st) => {
-          const log = st.logs[e.task];
-          if (!log || log.loading) return {};
-          let text = log.text + e.text;
-          let truncated = log.truncated;
-          if (text.length > MAX_LOG_CHARS) {
-            text = text.slice(text.length - MAX_LOG_CHARS);
-            truncated = true;
-          }
-          return { logs: { ...st.logs, [e.task]: { ...log, text, truncated } } };
-        });
+        logListeners.get(e.task)?.forEach((fn) => fn(e.offset, e.text));
+        return;
       case 'serial':
         return set((st) => ({ serial: { ...st.serial, [e.board]: mergeLines(st.serial[e.board] ?? [], e.lines) } }));
       case 'flash':
@@ -140,8 +117,8 @@ export const useBench = create<BenchState>((set, get) => {
     tasks: {},
     flashes: {},
     serial: {},
-    logs: {},
     notices: [],
+    reconnects: 0,
     call,
 
     async attach(transport) {
@@ -153,7 +130,7 @@ export const useBench = create<BenchState>((set, get) => {
         sendWatch();
         void load();
         for (const b of watchers.boards.keys()) void fetchSerial(b);
-        for (const t of watchers.tasks.keys()) void fetchLog(t);
+        set((st) => ({ reconnects: st.reconnects + 1 }));
       });
       if (transport.kind === 'ipc') set({ connection: 'open' });
       await load();
@@ -165,13 +142,23 @@ export const useBench = create<BenchState>((set, get) => {
       m.set(id, n + 1);
       if (n === 0) {
         sendWatch();
-        void (kind === 'boards' ? fetchSerial(id) : fetchLog(id));
+        if (kind === 'boards') void fetchSerial(id);
       }
       return () => {
         const left = (m.get(id) ?? 1) - 1;
         if (left > 0) return void m.set(id, left);
         m.delete(id);
         sendWatch();
+      };
+    },
+
+    onTaskLog(task, fn) {
+      let set = logListeners.get(task);
+      if (!set) logListeners.set(task, (set = new Set()));
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0) logListeners.delete(task);
       };
     },
 

@@ -4,9 +4,10 @@
 import type { BenchBridge, BenchMethods, BenchParams, BenchResult } from '../../../shared/bench/api';
 import { BENCH_EVENT_METHOD, benchFunctionName, type BenchMethodName } from '../../../shared/bench/method-names';
 import type { BenchEvent } from '../../../shared/bench/model';
-import { OurciError } from '../../../shared/errors';
+import { OurciError, UnauthorizedError } from '../../../shared/errors';
 import { RpcClient, type ConnectionState } from '../../../shared/rpc/rpc-client';
-import { benchSocket } from './bench-socket';
+import { browserSocket } from '../../lib/rpc/browser-socket';
+import { tokenAccepted } from './session';
 
 export interface BenchTransport {
   readonly kind: 'ipc' | 'ws';
@@ -41,14 +42,21 @@ export function ipcTransport(bridge: BenchBridge): BenchTransport {
   };
 }
 
+/** The headless bench's WebSocket (/rpc), the token as the `bearer.<token>` subprotocol. */
 export function wsTransport(baseUrl: string, token: string, onAuthFailure: () => void): BenchTransport {
   const stateListeners = new Set<(s: ConnectionState, detail?: string) => void>();
+  // A refused upgrade looks like any close: ask the HTTP API whether the token is the reason.
+  const probe = async (): Promise<OurciError | undefined> =>
+    (await tokenAccepted(baseUrl, token)) === false ? new UnauthorizedError('the bench refused the token') : undefined;
   const rpc = new RpcClient<BenchMethods>({
-    connect: benchSocket(baseUrl, token, onAuthFailure),
+    connect: browserSocket(baseUrl, token, probe),
     minBackoffMs: 500,
     maxBackoffMs: 10_000,
     callTimeoutMs: 120_000,
-    onState: (s, d) => stateListeners.forEach((fn) => fn(s, d)),
+    onState: (s, d) => {
+      stateListeners.forEach((fn) => fn(s, d));
+      if (s === 'closed' && d !== 'client closed') onAuthFailure();
+    },
   });
   return {
     kind: 'ws',

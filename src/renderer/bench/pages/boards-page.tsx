@@ -38,7 +38,7 @@ export function BoardsPage() {
       {boards.length === 0 ? (
         <p className="empty">No boards yet. Plug one in (ESP8266 or CC3200 over USB), or start the bench with --virtual-boards esp8266:2.</p>
       ) : (
-        <table className="table" aria-label="boards">
+        <table className="data-table" aria-label="boards">
           <thead>
             <tr>
               <th aria-label="select" />

@@ -87,7 +87,7 @@ export function SettingsPage() {
           <p className="muted">
             Empty means the type's default: {Object.entries(settings.defaultTopics).map(([k, v]) => `${k} → ${v}`).join(', ')}.
           </p>
-          <table className="table" aria-label="topics">
+          <table className="data-table" aria-label="topics">
             <tbody>
               {boards.map((b) => (
                 <tr key={b.id}>

@@ -1,8 +1,12 @@
 // Tasks: what runs on the bench's boards now and what ran recently, with the selected task's
-// log streaming live (the board's serial lines in it marked [serial]).
-import { useEffect, useState } from 'react';
+// log in the shared log viewer (ANSI, virtualised, search, follow): the tail read from the
+// bench, older bytes from the master, live chunks from the bench's events. Lines the bench
+// captured from the board read `[serial] …`.
+import { useEffect, useMemo, useState } from 'react';
+import { LogViewer } from '../../components/log-viewer/log-viewer';
+import { LogSession } from '../../lib/log/log-session';
+import type { BenchTask } from '../../../shared/bench/model';
 import { TaskStatus } from '../components/badges';
-import { LogView } from '../components/log-view';
 import { useBench, useWatch } from '../lib/bench-store';
 import { ago, duration } from '../lib/format';
 import { href } from '../lib/router';
@@ -13,9 +17,7 @@ export function TasksPage({ id }: { id?: string }) {
   );
   const selected = id ?? tasks[0]?.id;
   const task = useBench((s) => (selected ? s.tasks[selected] : undefined));
-  const log = useBench((s) => (selected ? s.logs[selected] : undefined));
   const [, tick] = useState(0);
-  useWatch('tasks', selected);
   useEffect(() => {
     const t = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(t);
@@ -56,12 +58,41 @@ export function TasksPage({ id }: { id?: string }) {
                 {task.exitCode !== undefined && task.status !== 'running' ? `, exit code ${task.exitCode}` : ''}
               </span>
             </div>
-            <LogView text={log?.text ?? ''} truncated={log?.truncated ?? false} />
+            <TaskLog key={`${task.id}/${task.attempt}`} task={task} />
           </>
         ) : (
           selected && <p className="empty">Task {selected} is not among this bench's recent tasks.</p>
         )}
       </div>
+    </div>
+  );
+}
+
+function TaskLog({ task }: { task: BenchTask }) {
+  const call = useBench((s) => s.call);
+  const onTaskLog = useBench((s) => s.onTaskLog);
+  const reconnects = useBench((s) => s.reconnects);
+  const session = useMemo(() => new LogSession((offset, limit) => call('Tasks.Log', { task: task.id, offset, limit })), [call, task.id]);
+  useWatch('tasks', task.id);
+  useEffect(() => {
+    // Chunks that come before the tail is read wait in the session; a gap is read back.
+    const off = onTaskLog(task.id, (offset, text) => session.chunk(offset, text));
+    void session.open();
+    return () => {
+      off();
+      session.close();
+    };
+  }, [session, onTaskLog, task.id]);
+  useEffect(() => {
+    if (reconnects) void session.catchUp();
+  }, [reconnects, session]);
+  const done = task.status !== 'running';
+  useEffect(() => {
+    if (done) void session.finish();
+  }, [done, session]);
+  return (
+    <div className="task-log" data-testid="task-log">
+      <LogViewer session={session} live={!done} />
     </div>
   );
 }
