@@ -55,4 +55,13 @@ describe('bench settings', () => {
     });
     expect(res.status).toBe(403);
   });
+
+  it('says clearly when its UI address is taken, and leaves nothing running', async () => {
+    const first = await benchFor(undefined, 'esp8266:1');
+    const port = Number(new URL(first.ui!.url).port);
+    await expect(benchFor(undefined, 'esp8266:1', { ui: { host: '127.0.0.1', port } })).rejects.toMatchObject({
+      code: 409,
+      message: expect.stringContaining('already in use'),
+    });
+  });
 });

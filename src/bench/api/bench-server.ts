@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BENCH_EVENT_METHOD } from '../../shared/bench/method-names';
-import { ErrorCode, httpStatusFor, OurciError, PayloadTooLargeError, toOurciError, UnauthorizedError } from '../../shared/errors';
+import { BadRequestError, ConflictError, ErrorCode, httpStatusFor, OurciError, PayloadTooLargeError, toOurciError, UnauthorizedError } from '../../shared/errors';
 import { decodeFrame, errorFrame, resultFrame } from '../../shared/rpc/frame';
 import type { BenchService } from '../bench-service';
 import { openSession, type BenchSession, type Caller } from './bench-api';
@@ -56,7 +56,12 @@ export class BenchServer {
 
   async listen(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (err: NodeJS.ErrnoException) => {
+        const where = `${this.opts.host}:${this.opts.port}`;
+        if (err.code === 'EADDRINUSE') reject(new ConflictError(`${where} is already in use (another bench?): choose another address with --ui HOST:PORT`));
+        else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new BadRequestError(`cannot listen on ${where}: no such local address`));
+        else reject(err);
+      });
       this.server.listen(this.opts.port, this.opts.host, () => resolve());
     });
     const a = this.server.address() as AddressInfo;
