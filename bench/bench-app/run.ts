@@ -128,7 +128,23 @@ function launch(args: string[], env: Record<string, string>): { child: ChildProc
   return { child, out: () => text };
 }
 
-async function memory(): Promise<{ idle: number; peak: number; mean: number; after: number; cpuSeconds: number; busySeconds: number; tasks: number; serialLines: number }> {
+/** RSS of a headless bench with no boards at all: Node and the modules it loads. */
+async function baseline(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'ourci-bench-empty-'));
+  const p = launch(['bench', '--headless', '--ui', '127.0.0.1:0', '--no-real', '--data', dir], {});
+  try {
+    await until(() => /^listening on/m.test(p.out()), 30_000, 'empty bench');
+    await new Promise((r) => setTimeout(r, 1000));
+    return rssOf(p.child.pid!);
+  } finally {
+    p.child.kill('SIGTERM');
+    await new Promise((r) => (p.child.exitCode !== null ? r(null) : p.child.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function memory(): Promise<{ empty: number; idle: number; peak: number; mean: number; after: number; cpuSeconds: number; busySeconds: number; tasks: number; serialLines: number }> {
+  const empty = await baseline();
   const dir = mkdtempSync(join(tmpdir(), 'ourci-bench-memory-'));
   const master = launch(['master', '--port', '0', '--data', join(dir, 'master')], {});
   const procs = [master];
@@ -171,6 +187,7 @@ async function memory(): Promise<{ idle: number; peak: number; mean: number; aft
       await new Promise((r) => setTimeout(r, 2000));
       const after = rssOf(pid);
       return {
+        empty,
         idle: stats(idleSamples).median,
         peak: Math.max(...busy),
         mean: busy.reduce((a, b) => a + b, 0) / busy.length,
@@ -232,6 +249,7 @@ Goal < 3 s: ${worst < 3000 ? `met, worst run ${sec(worst)} s` : `**not met**, wo
 
 | | RSS (MiB) |
 |---|---|
+| no boards (Node and the modules it loads) | ${mb(mem.empty)} |
 | idle, 8 boards, workers long-polling | ${mb(mem.idle)} |
 | busy, mean | ${mb(mem.mean)} |
 | busy, peak | **${mb(mem.peak)}** |
