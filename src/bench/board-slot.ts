@@ -65,7 +65,13 @@ export class BoardSlot {
     this.baudValue = opts.baud ?? 115200;
     this.monitor = new SerialMonitor({ resolve: () => (this.present ? this.env.endpoint(this.board.id) : undefined), baud: this.baudValue });
     this.monitor.on('line', (line) => this.onLine(line));
-    this.monitor.on('state', () => this.env.changed(this));
+    // "waiting" repeats on every retry while a port cannot be opened: report changes only.
+    let shown = this.monitor.state;
+    this.monitor.on('state', (st) => {
+      if (st === shown) return;
+      shown = st;
+      this.env.changed(this);
+    });
   }
 
   get id(): string {

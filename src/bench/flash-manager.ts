@@ -100,11 +100,13 @@ export class FlashManager {
     this.env.emit({ type: 'flash', flash: { ...job } });
     let last = 0;
     const onProgress = (p: FlashProgress): void => {
+      const phaseChanged = p.phase !== job.phase;
       job.phase = p.phase;
       job.written = p.written;
       job.total = p.total || job.total;
       const now = Date.now();
-      if (now - last >= PROGRESS_EVERY_MS) {
+      // Every phase change shows; progress within a phase at most every 150 ms.
+      if (phaseChanged || now - last >= PROGRESS_EVERY_MS) {
         last = now;
         this.env.emit({ type: 'flash', flash: { ...job } });
       }

@@ -21,7 +21,8 @@ function collect(events: BenchEvent[], type: BenchEvent['type']): BenchEvent[] {
 describe('bench operator', () => {
   it('flashes a blob of the master onto two idle boards, with progress, and gives them back', async () => {
     const m = await startMaster();
-    const bench = await benchFor(m, 'esp8266:2');
+    // Paced serial lines: the write takes seconds, so progress shows between start and end.
+    const bench = await benchFor(m, 'esp8266:2', { virtual: { pace: true } });
     const admin = await clientOf(m);
     const { job } = await admin.call('Job.Create', { topic: 'ourci/build/none', args: ['true'] });
     await uploadBlob(m.url, m.tokens.admin, job, 'fw/app.bin', sampleFirmware('shiny', '2.0.0', 200 << 10));
@@ -39,7 +40,7 @@ describe('bench operator', () => {
     const done = await waitFor(() => {
       const last = flashes.map((f) => bench.service.flashes.get(f.id)!);
       return last.every((f) => f.state !== 'running') ? last : undefined;
-    }, 30_000, 'both flashes');
+    }, 60_000, 'both flashes');
     expect(done.map((f) => f.state)).toEqual(['done', 'done']);
     expect(done[0]!.result!.app).toBe('shiny 2.0.0');
     const progress = collect(events, 'flash').map((e) => (e as { flash: FlashJob }).flash);
@@ -86,6 +87,20 @@ describe('bench operator', () => {
     expect(bench.service.boards()[0]!.state).toBe('paused');
     await op.rpc.call('Bench.SetPaused', { paused: false });
     await waitFor(async () => (await workers()) === 1, 10_000, 'worker back');
+  });
+
+  it('a manual lock expires by itself and the board pulls again', async () => {
+    const m = await startMaster();
+    const bench = await benchFor(m, 'esp8266:1');
+    const viewer = await clientOf(m, 'viewer');
+    const slot = bench.service.slot(bench.service.boards()[0]!.id);
+    const workers = async (): Promise<number> => (await viewer.call('Agent.List', {})).agents.filter((a) => a.board === slot.id).length;
+    await waitFor(async () => (await workers()) === 1, 10_000, 'worker registered');
+    slot.takeLock('operator', 0.3); // the API's shortest lock is 10 s; the slot takes any length
+    expect(bench.service.boards()[0]!.state).toBe('locked');
+    await waitFor(() => bench.service.boards()[0]!.state === 'idle', 10_000, 'lock expired');
+    await waitFor(async () => (await workers()) === 1, 10_000, 'worker back');
+    expect(slot.history.last(5).map((l) => l.text)).toContain('manual lock expired');
   });
 
   it('quarantines boards that keep failing, at most half of a type, and returns them to service', async () => {
