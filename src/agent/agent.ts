@@ -40,6 +40,8 @@ export interface TaskHooks {
   prepare?: (ctx: TaskContext) => Promise<{ env?: Record<string, string>; cleanup?: () => Promise<void> } | void>;
   /** Called with each finished task's result. */
   finished?: (ctx: TaskContext, result: RunResult) => void;
+  /** Sees the task's log text as it is written (masked), e.g. for a local live view. */
+  output?: (ctx: TaskContext, text: string) => void;
 }
 
 export interface AgentConfig {
@@ -257,8 +259,12 @@ export class Agent {
       // A task writing faster than the master takes its log waits on its pipe.
       onPressure: (full) => (full ? cur.run?.pauseOutput() : cur.run?.resumeOutput()),
     });
-    const emit = (text: string): void => streamer.write(masker.write(text));
-    const ctx: TaskContext = { start, log: emit };
+    const ctx: TaskContext = { start, log: (text) => emit(text) };
+    const emit = (text: string): void => {
+      const masked = masker.write(text);
+      streamer.write(masked);
+      if (masked) this.cfg.hooks?.output?.(ctx, masked);
+    };
     const keeper = new LeaseKeeper(this.client, {
       subscription: msg.subscription,
       ackId: msg.ackId,
@@ -310,7 +316,10 @@ export class Agent {
         : footer(result, timeoutSeconds),
     );
     const rest = masker.end();
-    if (rest) streamer.write(rest);
+    if (rest) {
+      streamer.write(rest);
+      this.cfg.hooks?.output?.(ctx, rest);
+    }
     // A released task hands its log over quickly: the master may be the reason we stop.
     await streamer.flush(cur.release ? 5000 : 60_000);
     streamer.stop();

@@ -10,6 +10,7 @@ import { registerUp } from './commands/up';
 import { registerBoards } from './commands/boards';
 import { registerFlash } from './commands/flash';
 import { registerConsole } from './commands/console';
+import { registerBench } from './commands/bench';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerBoards(program, ctx);
   registerFlash(program, ctx);
   registerConsole(program, ctx);
+  registerBench(program, ctx);
   return program;
 }
 

@@ -57,5 +57,5 @@ export type { LineState } from './serial/line-state';
 
 export { PortLostError, NoSyncError, VerifyFailedError, BootloaderError } from './device-errors';
 export { fetchBlob, parseBlobRef } from './remote/fetch-blob';
-export { chooseBoardRoute, benchRouteUnavailable, type BoardRoute } from './remote/board-route';
+export { chooseBoardRoute, type BoardRoute } from './remote/board-route';
 export { openBoardAccess, pickBoard, type BoardAccess, type BoardAccessOptions, type BoardTarget } from './board-access';

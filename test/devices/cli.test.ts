@@ -147,9 +147,13 @@ describe('ourci flash', () => {
     }
   });
 
-  it('inside a bench task, goes through the bench instead of the port (seam, not built yet)', async () => {
-    const r = await ourci(['flash', ...VIRTUAL, 'esp8266:1', file('fw.bin', sampleFirmware('x', '1.0.0', 2048))], { OURCI_BENCH_URL: 'http://127.0.0.1:9/bench' });
-    expect(r.stderr).toMatch(/flash through the bench at http:\/\/127.0.0.1:9\/bench \(OURCI_BENCH_URL\) is not available yet/);
+  it('inside a bench task, goes through the bench instead of the port (test/bench covers the route)', async () => {
+    const fw = file('fw.bin', sampleFirmware('x', '1.0.0', 2048));
+    const noBoard = await ourci(['flash', ...VIRTUAL, 'esp8266:1', fw], { OURCI_BENCH_URL: 'http://127.0.0.1:9/bench' });
+    expect(noBoard.stderr).toMatch(/OURCI_BENCH_URL is set but BOARD_ID is not/);
+    expect(noBoard.code).toBe(2);
+    const r = await ourci(['flash', ...VIRTUAL, 'esp8266:1', fw], { OURCI_BENCH_URL: 'http://127.0.0.1:9/bench', BOARD_ID: 'esp8266-x' });
+    expect(r.stderr).toMatch(/cannot reach the bench at http:\/\/127.0.0.1:9\/bench \(OURCI_BENCH_URL\)/);
     expect(r.code).toBe(1);
   });
 });

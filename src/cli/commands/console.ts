@@ -2,12 +2,13 @@
 // go to the board. Survives replugs. With --until it is a test step: exit 0 when a line
 // matches, 504 after --timeout.
 import type { Command } from 'commander';
-import { benchRouteUnavailable, chooseBoardRoute, openBoardAccess, pickBoard, SerialMonitor, type MonitorLine } from '../../devices';
+import { chooseBoardRoute, openBoardAccess, pickBoard, SerialMonitor, type MonitorLine } from '../../devices';
 import { BadRequestError, TimeoutError } from '../../shared/errors';
 import type { CliContext } from '../context';
 import { parseDuration } from '../context';
 import { boardAccessOptions, withBoardSources, type VirtualFlags } from './boards';
 import { parseBaud } from './flash';
+import { consoleViaBench } from './bench-route';
 
 interface ConsoleFlags extends VirtualFlags {
   board?: string;
@@ -41,7 +42,6 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       .option('--json', 'one JSON object per line: {time, text}'),
   ).action(async (o: ConsoleFlags) => {
     const route = chooseBoardRoute({ OURCI_BENCH_URL: ctx.env.OURCI_BENCH_URL });
-    if (route.kind === 'bench') benchRouteUnavailable(route, 'console');
     const baud = parseBaud(o.baud, 115200);
     let until: RegExp | undefined;
     try {
@@ -50,6 +50,10 @@ export function registerConsole(program: Command, ctx: CliContext): void {
       throw new BadRequestError(`--until is not a valid regular expression: ${(err as Error).message}`);
     }
     const timeoutMs = o.timeout ? parseDuration(o.timeout) * 1000 : until ? 30_000 : undefined;
+    if (route.kind === 'bench') {
+      const explicitBaud = o.baud === undefined ? undefined : baud;
+      return consoleViaBench(ctx, route.url, { ...o, baud: explicitBaud, until, untilText: o.until, timeoutMs });
+    }
     const access = await openBoardAccess({ ...boardAccessOptions(o), probe: o.probe !== false && !!o.board });
     const target = pickBoard(access, o);
     const boardId = target.board?.id;

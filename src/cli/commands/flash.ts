@@ -6,7 +6,6 @@ import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import {
-  benchRouteUnavailable,
   chooseBoardRoute,
   fetchBlob,
   flashBoard,
@@ -24,6 +23,7 @@ import type { CliContext } from '../context';
 import { parseDuration } from '../context';
 import { print } from '../output';
 import { boardAccessOptions, withBoardSources, type VirtualFlags } from './boards';
+import { flashViaBench } from './bench-route';
 
 interface FlashFlags extends VirtualFlags {
   board?: string;
@@ -124,7 +124,11 @@ export function registerFlash(program: Command, ctx: CliContext): void {
       .option('--json', 'print the result as JSON'),
   ).action(async (firmware: string, o: FlashFlags, cmd: Command) => {
     const route = chooseBoardRoute({ OURCI_BENCH_URL: ctx.env.OURCI_BENCH_URL });
-    if (route.kind === 'bench') benchRouteUnavailable(route, 'flash');
+    if (route.kind === 'bench') {
+      const fw = await readFirmware(ctx, cmd, firmware, new AbortController().signal);
+      const baud = o.baud === undefined ? undefined : parseBaud(o.baud, 0);
+      return flashViaBench(ctx, route.url, { ...o, baud, address: parseAddress(o.addr) }, fw, progressReporter(!!o.json));
+    }
     const before = choice('--before', o.before, ['default_reset', 'no_reset'] as const) as Before;
     const after = choice('--after', o.after, ['hard_reset', 'soft_reset', 'no_reset'] as const) as After;
     const control = choice('--cc3200-control', o.cc3200Control, ['dtr-rts', 'manual'] as const);

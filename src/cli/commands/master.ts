@@ -2,6 +2,7 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { masterLogger } from '../log-output';
 import { createMaster, type Master } from '../../../server/index';
 import { DEFAULT_FANOUT_CAP } from '../../shared/jobs/model';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
@@ -21,6 +22,7 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
     .option('--admin-token <token>', 'admin token instead of the one in the data directory (env OURCI_ADMIN_TOKEN)')
     .option('--agent-token <token>', 'agent token instead of the one in the data directory (env OURCI_AGENT_TOKEN)')
+    .option('--log-format <format>', 'master log on stderr: json, human, or auto (human on a terminal)', 'auto')
     .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
     .option('--blob-max-size <size>', 'largest single blob (default 4G)')
     .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
@@ -48,6 +50,7 @@ export interface MasterFlags extends GitHubFlags {
   publicRead?: boolean;
   fsync: string;
   logCap?: string;
+  logFormat?: string;
   blobMaxSize?: string;
   blobStoreMax?: string;
   blobRetentionDays?: string;
@@ -55,6 +58,11 @@ export interface MasterFlags extends GitHubFlags {
   agentToken?: string;
   timeoutGrace?: string;
   maxTasksPerJob?: string;
+}
+
+function logFormatOf(v: string | undefined): 'json' | 'human' | 'auto' {
+  if (v === undefined || v === 'auto' || v === 'json' || v === 'human') return v ?? 'auto';
+  throw new Error('--log-format must be json, human or auto');
 }
 
 export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
@@ -79,6 +87,7 @@ export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): 
     },
     version: ctx.version,
     fanoutCap,
+    logger: masterLogger(logFormatOf(o.logFormat)),
     timeoutGraceMs: o.timeoutGrace !== undefined ? parseDuration(o.timeoutGrace) * 1000 : undefined,
     logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
     blobs: {

@@ -148,10 +148,11 @@ describe('GitHub statuses, end to end on real agents', () => {
     const m1 = await master(fake, ws, { dataDir });
     const agents = startAgents(m1, ws.dir);
     ws.plan(sha(5), spawn('flash-and-test', 'wait.sh', 'restart'));
-    const first = await deliver(m1.url, { event: 'pull_request', body: prPayload({ action: 'opened', sha: sha(5) }) });
-    await waitFor(() => m1.jobs.jobRow(1)?.tasksTotal === 2 && fake.latest(sha(5))?.state === 'pending', 45_000, 'the build to be under way');
-    // GitHub goes down; the status updates pile up in the outbox.
+    // GitHub's status API is down from the start (so no update can slip through before the
+    // failure is in place); the updates pile up in the outbox.
     fake.fail({ path: /\/statuses\//, status: 502, times: 10_000 });
+    const first = await deliver(m1.url, { event: 'pull_request', body: prPayload({ action: 'opened', sha: sha(5) }) });
+    await waitFor(() => m1.jobs.jobRow(1)?.tasksTotal === 2, 45_000, 'the build to be under way');
     await waitFor(() => m1.jobs.jobRow(1)!.tasksDone === 1, 45_000, 'the root task to finish');
     await waitFor(() => m1.github!.store.outboxSize() === 1 && fake.requestsTo(/\/statuses\//).some((r) => r.status === 502), 45_000, 'a queued status');
     await m1.close();

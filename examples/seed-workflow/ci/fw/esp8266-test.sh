@@ -86,6 +86,17 @@ BANNER=$(tr -c '[:print:]' '\n' <"${IMAGE}" | grep -m 1 "^mongoose-iot v${VERSIO
 [ -n "${BANNER}" ] || fail "${IMAGE} does not contain the version string 'mongoose-iot v${VERSION}'"
 echo "esp-12e: version string: ${BANNER}"
 
-# No board yet: the bench (a later step) flashes the image here and waits for its boot
-# banner on the serial port.
+# On a bench (OURCI_BENCH_URL and BOARD_ID set), flash the bundle onto the task's board and
+# wait for the boot banner naming this version on its serial port. `ourci flash` and
+# `ourci console` go through the bench, which owns the port and copies its output into this
+# task's log; the console starts at the flash, so the banner cannot be missed.
+if [ -n "${OURCI_BENCH_URL:-}" ]; then
+  echo "esp-12e: flashing ${FW_BLOB} onto board ${BOARD_ID} (${BOARD_TYPE}, MAC ${BOARD_MAC})"
+  ourci flash fw.tar.gz || fail "flashing ${FW_BLOB} onto board ${BOARD_ID} failed"
+  ourci console --until "^app: name=mongoose-iot version=${VERSION} " --timeout 30s --no-timestamps >serial.txt \
+    || fail "board ${BOARD_ID} did not boot mongoose-iot v${VERSION} within 30 s"
+  echo "esp-12e: board ${BOARD_ID} booted: $(grep -m 1 '^app: ' serial.txt)"
+else
+  echo "esp-12e: not on a bench (no OURCI_BENCH_URL): image checks only"
+fi
 echo "esp-12e: PASS mongoose-iot v${VERSION} (${FW_BLOB})"
