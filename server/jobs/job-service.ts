@@ -14,94 +14,14 @@ import {
   type TaskStatus,
 } from '../../src/shared/jobs/model';
 import type { Principal } from '../auth/principal';
-import type { EventHub } from '../events/event-hub';
-import type { LogStore } from '../logs/log-store';
-import type { HookHub } from '../pubsub/hook-hub';
 import type { LeaseEvent, DropEvent } from '../pubsub/model';
-import type { PubSubService } from '../pubsub/pubsub-service';
 import type { Channel } from '../rpc/registry';
 import { jobOut, taskOut } from './format';
-import type { AttemptRow, JobRow, StateStore, TaskRow } from './state-store';
-import type { TaskTokens } from './task-tokens';
+import { countTaskEnd } from './job-verdict';
+import type { ActiveAttempt, ActiveJob, ActiveTask, CreateJobInput, JobServiceOptions, NextInput, SpawnInput } from './job-types';
+import type { AttemptRow, JobRow, TaskRow } from './state-store';
 
-export interface JobServiceOptions {
-  store: StateStore;
-  pubsub: PubSubService;
-  hooks: HookHub;
-  events: EventHub;
-  logs: LogStore;
-  tokens: TaskTokens;
-  /** Base URL tasks use to reach the master (OURCI_URL). */
-  publicUrl: () => string;
-  blobUrl: (job: string, token: string) => string;
-  fanoutCap?: number;
-  /** Time past a task's timeout after which the master ends it even if its agent vanished. */
-  timeoutGraceMs?: number;
-  /** Time a cancelled task's agent gets to report before the master ends it anyway. */
-  cancelGraceMs?: number;
-  /** Tells the agent registry which task a connection is running. */
-  onAttempt?: (channel: Channel | undefined, current: { job: string; task: string } | undefined) => void;
-  now?: () => number;
-}
-
-export interface CreateJobInput {
-  topic: string;
-  args: string[];
-  env?: Record<string, string>;
-  image?: string;
-  name?: string;
-  title?: string;
-  repo?: string;
-  sha?: string;
-  ref?: string;
-  pr?: number;
-  timeoutSeconds?: number;
-  trigger?: JobRow['trigger'];
-  retryOf?: number;
-  /** Extra environment for every task of the job (e.g. a clone URL). */
-  jobEnv?: Record<string, string>;
-}
-
-export interface SpawnInput {
-  topic: string;
-  args: string[];
-  env?: Record<string, string>;
-  image?: string;
-  name?: string;
-  timeoutSeconds?: number;
-  job?: string;
-  parent?: string;
-}
-
-export interface NextInput {
-  subscriptions: string[];
-  waitMs: number;
-  agent: string;
-  board?: string;
-  finish?: { ackId: string; exitCode: number; reason?: string; message?: string };
-}
-
-interface ActiveJob {
-  row: JobRow;
-  active: Set<ActiveTask>;
-  waiters: Set<() => void>;
-}
-
-interface ActiveTask {
-  row: TaskRow;
-  job: ActiveJob;
-  cancel: { reason: string; timer: NodeJS.Timeout | null } | null;
-  attempt: ActiveAttempt | null;
-}
-
-interface ActiveAttempt {
-  row: AttemptRow;
-  task: ActiveTask;
-  timer: NodeJS.Timeout | null;
-  channel?: Channel;
-  /** Loaded from the store at start (the master restarted while it ran). */
-  restored?: boolean;
-}
+export type { CreateJobInput, JobServiceOptions, NextInput, SpawnInput } from './job-types';
 
 const KILL_GRACE_MS = 10_000;
 
@@ -232,6 +152,7 @@ export class JobService {
       startedAt: null,
       finishedAt: null,
       messageId: null,
+      cancelRequested: null,
     };
     const task: ActiveTask = { row, job, cancel: null, attempt: null };
     job.row.tasksTotal++;
@@ -519,12 +440,16 @@ export class JobService {
       this.endTask(task, 'cancelled', null, reason);
       return;
     }
-    const att = task.attempt;
-    task.cancel = {
-      reason,
-      // If the agent never reports, end the task ourselves once its kill grace is over.
-      timer: setTimeout(() => this.forceEnd(att, 'cancelled', reason), this.cancelGraceMs),
-    };
+    task.row.cancelRequested = reason;
+    this.o.store.putTask(task.row);
+    this.armCancel(task.attempt, reason);
+  }
+
+  /** A running task's cancel: tell its agent now; if it never reports, end the task ourselves
+   * once its kill grace is over. */
+  private armCancel(att: ActiveAttempt, reason: string): void {
+    const task = att.task;
+    task.cancel = { reason, timer: setTimeout(() => this.forceEnd(att, 'cancelled', reason), this.cancelGraceMs) };
     task.cancel.timer?.unref();
     att.channel?.notify?.('Task.Cancelled', { task: String(task.row.id), ackId: att.row.ackId, reason });
   }
@@ -611,20 +536,7 @@ export class JobService {
     const job = task.job;
     job.active.delete(task);
     const j = job.row;
-    j.tasksDone++;
-    if (status !== 'success') {
-      j.tasksFailed++;
-      j.firstFailedTask ??= row.id;
-      if (status === 'failure' || status === 'timeout') {
-        if (j.status === 'running' || j.status === 'error') j.status = 'failure';
-      } else if (status === 'error' || status === 'expired') {
-        if (j.status === 'running') j.status = 'error';
-      } else if (status === 'cancelled' && j.status === 'running') j.status = 'cancelled';
-    }
-    if (j.tasksDone >= j.tasksTotal) {
-      if (j.status === 'running') j.status = 'success';
-      j.finished = true;
-      j.finishedAt = this.now();
+    if (countTaskEnd(j, row.id, status, this.now())) {
       this.jobs.delete(j.id);
       for (const w of [...job.waiters]) w();
     }
@@ -660,6 +572,8 @@ export class JobService {
       this.byAck.set(row.ackId, att);
       this.o.tokens.restore(row.tokenHash, { job: String(task.row.job), task: String(row.task), attempt: row.attempt });
       this.armTimeout(att);
+      // Its agent learns of the cancel at its next lease extension (isCancelled).
+      if (task.row.cancelRequested) this.armCancel(att, task.row.cancelRequested);
     }
   }
 }

@@ -26,6 +26,8 @@ const MIGRATIONS = [
      started_at INTEGER NOT NULL, finished_at INTEGER, log_bytes INTEGER NOT NULL,
      PRIMARY KEY (task, attempt)) WITHOUT ROWID;
    CREATE INDEX attempts_ack ON attempts(ack_id);`,
+  // A cancel asked for while the task runs, so a master restart does not forget it.
+  `ALTER TABLE tasks ADD COLUMN cancel_requested TEXT;`,
 ];
 
 type Raw = Record<string, unknown>;
@@ -36,7 +38,7 @@ const JOB_COLUMNS = [
 ];
 const TASK_COLUMNS = [
   'id', 'job', 'parent', 'name', 'topic', 'args', 'env', 'image', 'timeout_s', 'status', 'attempts', 'exit_code', 'reason',
-  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id',
+  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id', 'cancel_requested',
 ];
 const ATTEMPT_COLUMNS = [
   'task', 'attempt', 'status', 'agent', 'board', 'ack_id', 'subscription', 'token_hash', 'exit_code', 'reason', 'started_at',
@@ -116,6 +118,7 @@ function taskFrom(r: Raw): TaskRow {
     startedAt: num(r.started_at),
     finishedAt: num(r.finished_at),
     messageId: str(r.message_id),
+    cancelRequested: str(r.cancel_requested),
   };
 }
 
@@ -185,6 +188,7 @@ function taskParams(t: TaskRow): unknown[] {
     t.startedAt, // started_at
     t.finishedAt, // finished_at
     t.messageId, // message_id
+    t.cancelRequested, // cancel_requested
   ];
 }
 

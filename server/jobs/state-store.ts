@@ -48,6 +48,8 @@ export interface TaskRow {
   startedAt: number | null;
   finishedAt: number | null;
   messageId: string | null;
+  /** Why a cancel was asked for while the task ran (kept across a master restart). */
+  cancelRequested: string | null;
 }
 
 export interface AttemptRow {

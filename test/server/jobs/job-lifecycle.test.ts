@@ -218,4 +218,27 @@ describe('jobs and tasks', () => {
     expect(log.data).toBe('before restart\nafter\n');
     expect(log.complete).toBe(true);
   });
+
+  it('remembers a cancel across a master restart', async () => {
+    const dataDir = (await import('../../helpers/master')).tempDir();
+    const m1 = await startMaster({ dataDir });
+    const admin1 = await clientOf(m1);
+    const agent1 = await clientOf(m1, 'agent');
+    const { job, task } = await admin1.call('Job.Create', { topic: 't', args: ['x'] });
+    const msg = await pullOne(agent1);
+    await agent1.call('Task.Start', { ackId: msg.ackId });
+    await admin1.call('Job.Cancel', { job, reason: 'superseded' });
+    admin1.close();
+    agent1.close();
+    await m1.close();
+    const m2 = await startMaster({ dataDir });
+    const agent2 = await clientOf(m2, 'agent');
+    // The agent comes back and extends its lease: the reply tells it to stop.
+    const ext = await agent2.call('PubSub.ModifyAckDeadline', { subscription: 't', ackIds: [msg.ackId], ackDeadlineSeconds: 60 });
+    expect(ext.cancelledAckIds).toEqual([msg.ackId]);
+    await agent2.call('Task.Finish', { ackId: msg.ackId, exitCode: 143, reason: 'cancelled' });
+    const admin2 = await clientOf(m2);
+    expect((await admin2.call('Task.Get', { task })).task).toMatchObject({ status: 'cancelled', reason: 'superseded' });
+    expect((await admin2.call('Job.Get', { job })).job).toMatchObject({ status: 'cancelled', finished: true });
+  });
 });
