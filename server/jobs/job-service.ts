@@ -123,6 +123,10 @@ export class JobService {
       if (this.o.store.getJob(jobId)) throw new ConflictError(`job ${jobId} has finished; start a new job instead`);
       throw new NotFoundError(`no job ${p.job ?? jobId}`);
     }
+    if (p.requestId !== undefined) {
+      const earlier = this.o.store.taskBySpawnKey(jobId, p.requestId);
+      if (earlier) return { job: String(jobId), task: String(earlier.id) };
+    }
     const task = this.addTask(job, p, parent);
     return { job: String(jobId), task: String(task.row.id) };
   }
@@ -153,6 +157,7 @@ export class JobService {
       finishedAt: null,
       messageId: null,
       cancelRequested: null,
+      spawnKey: p.requestId ?? null,
     };
     const task: ActiveTask = { row, job, cancel: null, attempt: null };
     job.row.tasksTotal++;

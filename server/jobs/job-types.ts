@@ -54,6 +54,8 @@ export interface SpawnInput {
   timeoutSeconds?: number;
   job?: string;
   parent?: string;
+  /** The spawner's idempotency key: a resend returns the task the first call made. */
+  requestId?: string;
 }
 
 export interface NextInput {

@@ -28,6 +28,9 @@ const MIGRATIONS = [
    CREATE INDEX attempts_ack ON attempts(ack_id);`,
   // A cancel asked for while the task runs, so a master restart does not forget it.
   `ALTER TABLE tasks ADD COLUMN cancel_requested TEXT;`,
+  // The caller's key of a spawn, so a resent Task.Spawn (reply lost) does not spawn twice.
+  `ALTER TABLE tasks ADD COLUMN spawn_key TEXT;
+   CREATE UNIQUE INDEX tasks_spawn_key ON tasks(job, spawn_key) WHERE spawn_key IS NOT NULL;`,
 ];
 
 type Raw = Record<string, unknown>;
@@ -38,7 +41,7 @@ const JOB_COLUMNS = [
 ];
 const TASK_COLUMNS = [
   'id', 'job', 'parent', 'name', 'topic', 'args', 'env', 'image', 'timeout_s', 'status', 'attempts', 'exit_code', 'reason',
-  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id', 'cancel_requested',
+  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id', 'cancel_requested', 'spawn_key',
 ];
 const ATTEMPT_COLUMNS = [
   'task', 'attempt', 'status', 'agent', 'board', 'ack_id', 'subscription', 'token_hash', 'exit_code', 'reason', 'started_at',
@@ -119,6 +122,7 @@ function taskFrom(r: Raw): TaskRow {
     finishedAt: num(r.finished_at),
     messageId: str(r.message_id),
     cancelRequested: str(r.cancel_requested),
+    spawnKey: str(r.spawn_key),
   };
 }
 
@@ -189,6 +193,7 @@ function taskParams(t: TaskRow): unknown[] {
     t.finishedAt, // finished_at
     t.messageId, // message_id
     t.cancelRequested, // cancel_requested
+    t.spawnKey, // spawn_key
   ];
 }
 
@@ -231,6 +236,7 @@ export class SqliteStateStore implements StateStore {
       putAttempt: db.prepare(upsert('attempts', ATTEMPT_COLUMNS, ['task', 'attempt'], ['ack_id'])),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+      taskBySpawnKey: db.prepare('SELECT * FROM tasks WHERE job = ? AND spawn_key = ?'),
       tasksOfJob: db.prepare('SELECT * FROM tasks WHERE job = ? ORDER BY id'),
       attemptsOfTask: db.prepare('SELECT * FROM attempts WHERE task = ? ORDER BY attempt'),
       attemptByAck: db.prepare('SELECT * FROM attempts WHERE ack_id = ?'),
@@ -283,6 +289,12 @@ export class SqliteStateStore implements StateStore {
   getTask(id: number): TaskRow | undefined {
     this.sql.flushNow();
     const r = this.s.getTask!.get(id) as Raw | undefined;
+    return r ? taskFrom(r) : undefined;
+  }
+
+  taskBySpawnKey(job: number, key: string): TaskRow | undefined {
+    this.sql.flushNow();
+    const r = this.s.taskBySpawnKey!.get(job, key) as Raw | undefined;
     return r ? taskFrom(r) : undefined;
   }
 

@@ -50,6 +50,8 @@ export interface TaskRow {
   messageId: string | null;
   /** Why a cancel was asked for while the task ran (kept across a master restart). */
   cancelRequested: string | null;
+  /** The spawner's requestId (Task.Spawn), unique within the job. */
+  spawnKey: string | null;
 }
 
 export interface AttemptRow {
@@ -88,6 +90,7 @@ export interface StateStore {
   getJob(id: number): JobRow | undefined;
   getTask(id: number): TaskRow | undefined;
   tasksOfJob(job: number): TaskRow[];
+  taskBySpawnKey(job: number, key: string): TaskRow | undefined;
   attemptsOfTask(task: number): AttemptRow[];
   attemptByAckId(ackId: string): AttemptRow | undefined;
   listJobs(q: JobQuery): { jobs: JobRow[]; total: number };

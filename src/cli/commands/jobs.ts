@@ -1,4 +1,5 @@
 // `ourci spawn`, `ourci run`, `ourci jobs`, `ourci job show|cancel|retry`, `ourci logs`.
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Job, Task } from '../../shared/jobs/model';
 import { httpCall } from '../../shared/rpc/http-call';
@@ -65,17 +66,19 @@ export function registerJobs(program: Command, ctx: CliContext): void {
           name: o.name,
           timeoutSeconds: o.timeout ? Math.round(parseDuration(o.timeout)) : undefined,
           job: o.job,
+          // One key for every resend of this spawn: the master makes the task once.
+          requestId: randomBytes(12).toString('base64url'),
         };
-        // A task's spawn must ride out a master restart, but a spawn is not idempotent, so it
-        // is never resent: it goes out once, over a connection that is up. While the master
-        // is unreachable the client keeps connecting, and only then sends.
+        // A task's spawn must ride out a master restart: while the master is unreachable the
+        // client keeps connecting, and a spawn whose reply was lost is sent again (safe: the
+        // requestId makes the master return the task it already made).
         const waitMs = parseDuration(o.waitMaster ?? (ctx.env.BUILD_TASK ? '5m' : '10s')) * 1000;
         const client = await ctx.client(cmd, 'ourci-spawn', {
           connectTimeoutMs: waitMs,
           onWaiting: (url) => process.stderr.write(`ourci spawn: waiting for the master at ${url}\n`),
         });
         try {
-          const r = await client.call('Task.Spawn', params, { timeoutMs: waitMs + 30_000 });
+          const r = await client.call('Task.Spawn', params, { timeoutMs: waitMs + 30_000, retry: true });
           print(o, r, () => r.task);
         } finally {
           client.close();

@@ -86,6 +86,8 @@ export const TaskSpawn = defineMethod({
     timeoutSeconds: Timeout.optional(),
     job: Id.optional(),
     parent: Id.optional(),
+    /** Makes a resend safe: a second spawn with the same requestId in the same job returns the first task. */
+    requestId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
   }),
   result: z.object({ task: z.string(), job: z.string() }),
   scopes: ['task', 'admin'],

@@ -241,4 +241,16 @@ describe('jobs and tasks', () => {
     expect((await admin2.call('Task.Get', { task })).task).toMatchObject({ status: 'cancelled', reason: 'superseded' });
     expect((await admin2.call('Job.Get', { job })).job).toMatchObject({ status: 'cancelled', finished: true });
   });
+
+  it('spawns once per requestId, so a resent spawn is safe', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    const { job } = await admin.call('Job.Create', { topic: 't', args: ['root'] });
+    const a = await admin.call('Task.Spawn', { job, topic: 't', args: ['child'], requestId: 'req-0001-abcd' });
+    const b = await admin.call('Task.Spawn', { job, topic: 't', args: ['child'], requestId: 'req-0001-abcd' });
+    const c = await admin.call('Task.Spawn', { job, topic: 't', args: ['child'], requestId: 'req-0002-abcd' });
+    expect(b.task).toBe(a.task);
+    expect(c.task).not.toBe(a.task);
+    expect((await admin.call('Job.Get', { job })).job.tasksTotal).toBe(3);
+  });
 });
