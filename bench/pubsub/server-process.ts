@@ -1,0 +1,81 @@
+// Starts a server as a child process on loopback, waits for its "ready" line, and stops it
+// (SIGTERM, then SIGKILL after a grace period) so a benchmark never leaves servers behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** The regex match of the ready line. */
+  readonly ready: RegExpMatchArray;
+  stop(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+export async function startServerProcess(
+  cmd: string,
+  args: string[],
+  readyLine: RegExp,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; label: string },
+): Promise<ServerProcess> {
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  let output = '';
+  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${opts.label} did not start in time:\n${output.slice(-2000)}`)), opts.timeoutMs ?? 20_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = output.match(readyLine);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('error', (err) => fail(new Error(`cannot start ${opts.label} (${cmd}): ${err.message}`)));
+    child.once('exit', (code) => fail(new Error(`${opts.label} exited with ${code}:\n${output.slice(-2000)}`)));
+  });
+  // Keep draining its output so a chatty server never blocks on a full pipe.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return {
+    child,
+    ready,
+    stop: () => stopChild(child),
+  };
+}
+
+export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A TCP port that was free a moment ago (servers that cannot take port 0 need one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
