@@ -76,12 +76,19 @@ class ConsumerProc {
   }
 }
 
+let seq = 0;
+
 export class ConsumerGroup {
   private constructor(readonly procs: ConsumerProc[]) {}
 
   /** Forks one process per config and waits until every consumer is connected. */
-  static async start(script: string, configs: ConsumerConfig[]): Promise<ConsumerGroup> {
-    const procs = configs.map((c) => new ConsumerProc(fork(script, [JSON.stringify(c)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  static async start(ctx: { script: string; profileDir?: string }, configs: ConsumerConfig[]): Promise<ConsumerGroup> {
+    const procs = configs.map((c) => {
+      const execArgv = ctx.profileDir
+        ? ['--cpu-prof', '--cpu-prof-dir', ctx.profileDir, '--cpu-prof-name', `consumer-${c.queue}-${seq++}.cpuprofile`]
+        : [];
+      return new ConsumerProc(fork(ctx.script, [JSON.stringify(c)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    });
     const group = new ConsumerGroup(procs);
     try {
       await Promise.all(procs.map((p) => p.next('ready', 30_000)));
@@ -97,9 +104,13 @@ export class ConsumerGroup {
     await Promise.all(this.procs.map((p) => p.ask({ cmd: 'go' }, 'started')));
   }
 
-  async stats(): Promise<{ count: number; lastAt: number }> {
+  async stats(): Promise<{ count: number; lastAt: number; cpuMicros: number }> {
     const all = await Promise.all(this.procs.map((p) => p.ask({ cmd: 'stat' }, 'stat')));
-    return { count: all.reduce((n, s) => n + s.count, 0), lastAt: Math.max(...all.map((s) => s.lastAt)) };
+    return {
+      count: all.reduce((n, s) => n + s.count, 0),
+      lastAt: Math.max(...all.map((s) => s.lastAt)),
+      cpuMicros: all.reduce((n, s) => n + s.cpuMicros, 0),
+    };
   }
 
   async latencies(): Promise<number[]> {

@@ -24,11 +24,15 @@ export type FromChild =
   | { ev: 'ready' }
   | { ev: 'started' }
   | { ev: 'got'; at: number; seq: number }
-  | { ev: 'stat'; count: number; lastAt: number }
+  | { ev: 'stat'; count: number; lastAt: number; cpuMicros: number }
   | { ev: 'latencies'; values: number[] }
   | { ev: 'error'; message: string };
 
 const send = (m: FromChild): void => void process.send!(m);
+const cpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2]!) as ConsumerConfig;
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
         void Promise.all(consumers.map((c) => c.start(handler))).then(() => send({ ev: 'started' }));
         break;
       case 'stat':
-        send({ ev: 'stat', count, lastAt });
+        send({ ev: 'stat', count, lastAt, cpuMicros: cpuMicros() });
         break;
       case 'latencies':
         send({ ev: 'latencies', values: latencies });

@@ -30,6 +30,8 @@ export interface PeerServer {
   publishOne(queue: string, payload: Payload): Promise<void>;
   /** Messages neither acknowledged nor dropped yet (ready plus in flight). */
   remaining(queue: string): Promise<number>;
+  /** CPU seconds the server process has used so far (for the per-message cost diagnostics). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 

@@ -25,6 +25,7 @@ const { values: flags } = parseArgs({
     'lease-ms': { type: 'string', default: '2000' },
     systems: { type: 'string', default: 'ourci,bullmq,nats' },
     only: { type: 'string', default: 'drain,latency,redelivery' },
+    drains: { type: 'string', default: '1,4,16,p4' },
     profile: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -40,7 +41,9 @@ if (flags.help) {
   --lease-ms N             lease in the redelivery test (default 2000)
   --systems a,b            subset of ourci,bullmq,nats
   --only a,b               subset of drain,latency,redelivery
-  --profile                write CPU profiles of the OurCI master to bench/.runs/profiles
+  --drains a,b             subset of the drains 1,4,16 (consumers in one process) and p4 (4 processes)
+  --profile                write CPU profiles of the OurCI master and its consumer processes
+                           to bench/.runs/profiles
   --out FILE               results file (default bench/results/pubsub.md for the full workload,
                            bench/.runs/pubsub.md otherwise)
 `);
@@ -58,12 +61,13 @@ const LAT_MESSAGES = int('latency-messages');
 const LAT_INTERVAL = int('latency-interval-ms');
 const LEASE_MS = int('lease-ms');
 const only = new Set(flags.only!.split(','));
+const drainSet = new Set(flags.drains!.split(','));
 const systems: Peer[] = flags.systems!.split(',').map((s) => {
   const p = peers[s.trim()];
   if (!p) throw new Error(`unknown system ${s}; use ourci, bullmq, nats`);
   return p;
 });
-const fullWorkload = RUNS >= 3 && MESSAGES === 20000 && LAT_MESSAGES === 2000 && LAT_INTERVAL === 2 && LEASE_MS === 2000 && only.size === 3 && systems.length === 3;
+const fullWorkload = RUNS >= 3 && drainSet.size === 4 && MESSAGES === 20000 && LAT_MESSAGES === 2000 && LAT_INTERVAL === 2 && LEASE_MS === 2000 && only.size === 3 && systems.length === 3;
 const outFile = flags.out ?? (fullWorkload ? join(ROOT, 'bench/results/pubsub.md') : join(RUNS_DIR, 'pubsub.md'));
 
 const DRAINS: Array<{ key: string; label: string; perProcess: number[]; goal?: number }> = [
@@ -71,7 +75,7 @@ const DRAINS: Array<{ key: string; label: string; perProcess: number[]; goal?: n
   { key: 'drain4', label: 'drain, 4 consumers in 1 process', perProcess: [4] },
   { key: 'drain16', label: 'drain, 16 consumers in 1 process', perProcess: [16], goal: 1.1 },
   { key: 'drainP4', label: 'drain, 4 consumer processes', perProcess: [1, 1, 1, 1], goal: 1.1 },
-];
+].filter((d) => drainSet.has(d.key.slice('drain'.length).toLowerCase()));
 
 const figures: Figure[] = [
   ...(only.has('drain')
@@ -96,6 +100,14 @@ const figures: Figure[] = [
       ]
     : []),
 ];
+
+// Diagnostics, not goals: where the CPU goes per message in each drain.
+const cpuFigures: Figure[] = only.has('drain')
+  ? DRAINS.flatMap((d): Figure[] => [
+      { key: `${d.key}.serverCpu`, label: `${d.label}: server CPU per message`, unit: 'µs', better: 'lower', digits: 1 },
+      { key: `${d.key}.consumerCpu`, label: `${d.label}: consumer CPU per message`, unit: 'µs', better: 'lower', digits: 1 },
+    ])
+  : [];
 
 const samples: Samples = {};
 const record = (key: string, system: string, v: number): void => {
@@ -125,14 +137,19 @@ async function runSystem(peer: Peer, run: number, script: string): Promise<void>
   const dir = mkdtempSync(join(tmpdir(), `bench-${peer.name.toLowerCase()}-`));
   const profileDir = flags.profile && peer.name === 'OurCI' ? join(RUNS_DIR, 'profiles') : undefined;
   const server = await peer.start(dir, { profileDir });
-  const ctx: ScenarioContext = { peer, server, script, tag: `r${run}` };
+  const ctx: ScenarioContext = { peer, server, script, tag: `r${run}`, profileDir };
   const log = (what: string): void => void process.stdout.write(`  ${peer.name.padEnd(6)} ${what}\n`);
   try {
     if (only.has('drain')) {
       for (const d of DRAINS) {
-        const rate = await drain(ctx, d.key, d.perProcess, MESSAGES);
-        record(d.key, peer.name, rate);
-        log(`${d.label}: ${Math.round(rate)} msg/s`);
+        const r = await drain(ctx, d.key, d.perProcess, MESSAGES);
+        record(d.key, peer.name, r.rate);
+        record(`${d.key}.serverCpu`, peer.name, r.serverCpuPerMsg);
+        record(`${d.key}.consumerCpu`, peer.name, r.consumerCpuPerMsg);
+        log(
+          `${d.label}: ${Math.round(r.rate)} msg/s (CPU per message: server ${r.serverCpuPerMsg.toFixed(1)} µs, ` +
+            `consumers ${r.consumerCpuPerMsg.toFixed(1)} µs)`,
+        );
       }
     }
     if (only.has('latency')) {
@@ -163,8 +180,9 @@ async function main(): Promise<void> {
   }
   const names = systems.map((s) => s.name);
   const rs = rows(figures, samples, names);
+  const cpuRows = rows(cpuFigures, samples, names);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  process.stdout.write(`\n${consoleTable(rs, names)}\n\n`);
+  process.stdout.write(`\n${consoleTable(rs, names)}\n\n${consoleTable(cpuRows, names)}\n\n`);
   const conditions = machineConditions(loadBefore);
   const workload =
     `${RUNS} runs; drains of ${MESSAGES} messages of ~200 bytes, each consumer holding one message and acking at once; ` +
@@ -179,6 +197,10 @@ async function main(): Promise<void> {
       'the ratio compares medians of the same run (only ratios from one run count: the machine is shared and noisy).',
       '',
       markdownTable(rs, names),
+      '',
+      'Where the CPU goes (diagnostic, from /proc and process.cpuUsage; the server is one process, consumers are summed):',
+      '',
+      markdownTable(cpuRows, names),
       '',
       `Workload: ${workload}.`,
       '',

@@ -14,6 +14,8 @@ export interface ScenarioContext {
   script: string;
   /** Distinguishes the queues of successive runs. */
   tag: string;
+  /** Where consumer processes write CPU profiles, if asked. */
+  profileDir?: string;
 }
 
 const DRAIN_LEASE_MS = 60_000;
@@ -23,7 +25,12 @@ function configs(ctx: ScenarioContext, queue: string, leaseMs: number, mode: Con
   return perProcess.map((consumers) => ({ peer: ctx.peer.name.toLowerCase(), conn: ctx.server.conn, queue, leaseMs, consumers, mode }));
 }
 
-async function waitCount(group: ConsumerGroup, n: number, timeoutMs: number, what: string): Promise<{ count: number; lastAt: number }> {
+async function waitCount(
+  group: ConsumerGroup,
+  n: number,
+  timeoutMs: number,
+  what: string,
+): Promise<{ count: number; lastAt: number; cpuMicros: number }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const s = await group.stats();
@@ -44,17 +51,30 @@ async function checkEmpty(ctx: ScenarioContext, queue: string): Promise<void> {
   if (left > 0) process.stderr.write(`warning: ${ctx.peer.name} ${queue}: ${left} messages left unacknowledged\n`);
 }
 
+export interface DrainResult {
+  rate: number;
+  /** CPU microseconds per message spent by the server and by the consumer processes. */
+  serverCpuPerMsg: number;
+  consumerCpuPerMsg: number;
+}
+
 /** Drain throughput in msg/s with `perProcess[i]` consumers in process i. */
-export async function drain(ctx: ScenarioContext, name: string, perProcess: number[], messages: number): Promise<number> {
+export async function drain(ctx: ScenarioContext, name: string, perProcess: number[], messages: number): Promise<DrainResult> {
   const queue = `drain_${name}_${ctx.tag}`;
   await ctx.server.createQueue(queue, { leaseMs: DRAIN_LEASE_MS });
-  const group = await ConsumerGroup.start(ctx.script, configs(ctx, queue, DRAIN_LEASE_MS, 'drain', perProcess));
+  const group = await ConsumerGroup.start(ctx, configs(ctx, queue, DRAIN_LEASE_MS, 'drain', perProcess));
   try {
     await ctx.server.publishMany(queue, Array.from({ length: messages }, (_, i) => makePayload(i)));
+    const before = await group.stats();
+    const serverCpu0 = ctx.server.cpuSeconds();
     const t0 = nowMs();
     await group.go();
-    const { lastAt } = await waitCount(group, messages, 300_000, `${ctx.peer.name} drain ${name}`);
-    return messages / ((lastAt - t0) / 1000);
+    const done = await waitCount(group, messages, 300_000, `${ctx.peer.name} drain ${name}`);
+    return {
+      rate: messages / ((done.lastAt - t0) / 1000),
+      serverCpuPerMsg: ((ctx.server.cpuSeconds() - serverCpu0) * 1e6) / messages,
+      consumerCpuPerMsg: (done.cpuMicros - before.cpuMicros) / messages,
+    };
   } finally {
     await group.stop();
     await checkEmpty(ctx, queue);
@@ -65,7 +85,7 @@ export async function drain(ctx: ScenarioContext, name: string, perProcess: numb
 export async function latency(ctx: ScenarioContext, processes: number, messages: number, intervalMs: number): Promise<number[]> {
   const queue = `latency_${ctx.tag}`;
   await ctx.server.createQueue(queue, { leaseMs: DRAIN_LEASE_MS });
-  const group = await ConsumerGroup.start(ctx.script, configs(ctx, queue, DRAIN_LEASE_MS, 'latency', Array(processes).fill(1)));
+  const group = await ConsumerGroup.start(ctx, configs(ctx, queue, DRAIN_LEASE_MS, 'latency', Array(processes).fill(1)));
   try {
     await group.go();
     await new Promise((r) => setTimeout(r, 300)); // let every consumer settle into its wait
@@ -89,8 +109,8 @@ export async function latency(ctx: ScenarioContext, processes: number, messages:
 export async function redelivery(ctx: ScenarioContext, leaseMs: number): Promise<number> {
   const queue = `redelivery_${ctx.tag}`;
   await ctx.server.createQueue(queue, { leaseMs });
-  const holder = await ConsumerGroup.start(ctx.script, configs(ctx, queue, leaseMs, 'hold', [1]));
-  const rescuer = await ConsumerGroup.start(ctx.script, configs(ctx, queue, leaseMs, 'rescue', [1])).catch(async (err) => {
+  const holder = await ConsumerGroup.start(ctx, configs(ctx, queue, leaseMs, 'hold', [1]));
+  const rescuer = await ConsumerGroup.start(ctx, configs(ctx, queue, leaseMs, 'rescue', [1])).catch(async (err) => {
     await holder.stop();
     throw err;
   });

@@ -1,10 +1,13 @@
 // Starts a server as a child process on loopback, waits for its "ready" line, and stops it
 // (SIGTERM, then SIGKILL after a grace period) so a benchmark never leaves servers behind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
+  /** CPU seconds (user + system) the server has used so far. */
+  cpuSeconds(): number;
   /** The regex match of the ready line. */
   readonly ready: RegExpMatchArray;
   stop(): Promise<void>;
@@ -51,6 +54,7 @@ export async function startServerProcess(
   return {
     child,
     ready,
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: () => stopChild(child),
   };
 }
@@ -78,4 +82,16 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** CPU seconds (user + system) of a live process, from /proc (Linux). NaN elsewhere. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime is the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
 }

@@ -54,6 +54,7 @@ export const bullmq: Peer = {
         const c = await queueOf(queue).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
         return Object.values(c).reduce((a, b) => a + b, 0);
       },
+      cpuSeconds: () => proc.cpuSeconds(),
       async stop() {
         await Promise.all([...queues.values()].map((q) => q.close()));
         for (const c of clients) c.disconnect();

@@ -43,6 +43,7 @@ export const nats: Peer = {
         const ci = await jsm.consumers.info(queue, DURABLE);
         return ci.num_pending + ci.num_ack_pending;
       },
+      cpuSeconds: () => proc.cpuSeconds(),
       async stop() {
         await nc.close();
         await proc.stop();

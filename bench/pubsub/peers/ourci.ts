@@ -49,6 +49,7 @@ export const ourci: Peer = {
         const { subscriptions } = await admin.call('PubSub.ListSubscriptions', { topic: queue });
         return subscriptions.reduce((n, s) => n + s.backlog + s.inFlight, 0);
       },
+      cpuSeconds: () => proc.cpuSeconds(),
       async stop() {
         admin.close();
         await proc.stop();
