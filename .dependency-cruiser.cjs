@@ -61,6 +61,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // Worktrees link node_modules to the main checkout; judge paths as written, not resolved.
+    preserveSymlinks: true,
     exclude: { path: ['^node_modules', '^dist/', '^out/'] },
     tsConfig: { fileName: 'tsconfig.node.json' },
     tsPreCompilationDeps: true,

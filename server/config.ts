@@ -2,6 +2,7 @@
 // environment > file > defaults) and passed down; nothing here reads process.env.
 import type { Logger } from 'pino';
 import type { StaticTokens } from './auth/token-store';
+import type { BlobConfig } from './blobs/blob-service';
 
 export interface MasterConfig {
   host: string;
@@ -17,6 +18,14 @@ export interface MasterConfig {
   /** Public base URL for links (dashboard, BLOB_URL); defaults to the listening address. */
   publicUrl?: string;
   logger?: Logger;
+  /** Bytes kept per attempt log (default 1 GiB); past it, head and tail are kept. */
+  logCapBytes?: number;
+  /** Tasks one job may have at most (default 1,000). */
+  fanoutCap?: number;
+  /** How long past a task's timeout the master waits for its agent before ending it (default 30 s). */
+  timeoutGraceMs?: number;
+  /** Blob size limits and retention (defaults in server/blobs/blob-service.ts). */
+  blobs?: Partial<BlobConfig>;
   /** Called if the database cannot be written; defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
+import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
@@ -15,6 +16,15 @@ import { registerHttpRpc } from './rpc/http-rpc';
 import { Registry } from './rpc/registry';
 import { registerSysMethods } from './rpc/sys-handlers';
 import { WsTransport } from './rpc/ws-transport';
+import { AgentRegistry, registerAgentMethods } from './agents/agent-registry';
+import { EventHub, registerEventMethods } from './events/event-hub';
+import { registerJobMethods } from './jobs/job-handlers';
+import { JobService } from './jobs/job-service';
+import { SqliteStateStore } from './jobs/sqlite-state-store';
+import { TaskTokens } from './jobs/task-tokens';
+import { LogStore } from './logs/log-store';
+import { isTerminalTask, type Task } from '../src/shared/jobs/model';
+import { registerLogRoutes } from './logs/log-routes';
 
 export interface Master {
   url: string;
@@ -29,6 +39,10 @@ export interface Master {
   registry: Registry;
   http: HttpServer;
   metrics: Metrics;
+  events: EventHub;
+  jobs: JobService;
+  agents: AgentRegistry;
+  blobs: BlobService;
   close(): Promise<void>;
 }
 
@@ -50,9 +64,51 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   const startedAt = Date.now();
   registerSysMethods(registry, { version: config.version, startedAt, publicRead: config.publicRead });
   registerPubSubMethods(registry, pubsub);
+  const blobs = createBlobService({ dataDir, db, fsync: config.fsync, config: config.blobs, log });
+  registerBlobMethods(registry, blobs);
+
+  // Jobs, tasks, logs: the URL they hand to tasks is known once the server listens.
+  let baseUrl = config.publicUrl ?? '';
+  const events = new EventHub();
+  const logs = new LogStore({ dir: join(dataDir, 'logs'), capBytes: config.logCapBytes });
+  const taskTokens = new TaskTokens();
+  tokenStore.addResolver((t) => taskTokens.resolve(t));
+  const agents = new AgentRegistry(events);
+  const stateStore = new SqliteStateStore(db);
+  const jobs = new JobService({
+    store: stateStore,
+    pubsub,
+    hooks,
+    events,
+    logs,
+    tokens: taskTokens,
+    publicUrl: () => baseUrl,
+    blobUrl: (job, token) => blobUrlFor(baseUrl, job, token),
+    fanoutCap: config.fanoutCap,
+    timeoutGraceMs: config.timeoutGraceMs,
+    onAttempt: (channel, current) => agents.setCurrent(channel, current),
+  });
+  registerJobMethods(registry, jobs, stateStore, logs);
+  // Blob retention and the size cap evict blobs of finished jobs first.
+  blobs.setJobLookup({ finishedAt: (j) => (/^\d+$/.test(j) ? (jobs.jobRow(Number(j))?.finishedAt ?? undefined) : undefined) });
+  registerEventMethods(registry, events);
+  registerAgentMethods(registry, agents);
 
   const ws = new WsTransport(registry);
-  const metrics = new Metrics(() => pubsub, () => ws.connections);
+  const metrics = new Metrics(
+    () => pubsub,
+    () => ws.connections,
+    () => ({ ...jobs.activeCounts(), agents: agents.list().length }),
+  );
+  events.listen((_topic, type, data) => {
+    if (type !== 'task.updated') return;
+    const t = data as Task;
+    if (!isTerminalTask(t.status)) return;
+    metrics.tasksEnded.inc({ status: t.status, topic: t.topic });
+    if (t.startedAt && t.finishedAt) {
+      metrics.taskDuration.observe({ topic: t.topic }, (Date.parse(t.finishedAt) - Date.parse(t.startedAt)) / 1000);
+    }
+  });
   hooks.add({
     onDelivered: (ev, ms) => {
       if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
@@ -68,6 +124,11 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
   });
   http.onUpgrade('/rpc', (req, socket, head, principal) => ws.upgrade(req, socket, head, principal));
   registerHttpRpc(http, registry);
+  registerLogRoutes(http, logs, (id) => {
+    const t = jobs.taskRow(id);
+    return t ? { job: t.job, attempts: t.attempts } : undefined;
+  });
+  registerBlobRoutes(http, blobs);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,
@@ -87,8 +148,10 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
 
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
+  if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
+  blobs.setPublicUrl(baseUrl);
 
   let closed = false;
   return {
@@ -104,13 +167,20 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     registry,
     http,
     metrics,
+    events,
+    jobs,
+    agents,
+    blobs,
     async close() {
       if (closed) return;
       closed = true;
+      jobs.close();
       pubsub.close();
       ws.close();
+      blobs.close();
       await http.close();
       db.close();
+      logs.closeAll();
     },
   };
 }

@@ -75,13 +75,17 @@ export class TokenStore {
   }
 }
 
-/** Extracts the token from `Authorization: Bearer …`, or from a `bearer.<token>` WebSocket
- * subprotocol (browsers cannot set headers on a WebSocket). */
+/** Extracts the token from `Authorization: Bearer …`, from HTTP Basic with the token as the
+ * password (any user name; what curl sends for `http://ourci:TOKEN@host/…`, so a BLOB_URL
+ * carries its capability), or from a `bearer.<token>` WebSocket subprotocol (browsers cannot
+ * set headers on a WebSocket). */
 export function bearerFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers['authorization'];
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m) return m[1];
+    const b = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth);
+    if (b) return basicPassword(b[1]!);
   }
   const proto = headers['sec-websocket-protocol'];
   if (typeof proto === 'string') {
@@ -91,4 +95,13 @@ export function bearerFrom(headers: Record<string, string | string[] | undefined
     }
   }
   return undefined;
+}
+
+/** The password of `Basic base64(user:password)`, or the user when the password is empty
+ * (`curl -u TOKEN:`). */
+function basicPassword(b64: string): string | undefined {
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  const secret = i < 0 ? text : text.slice(i + 1) || text.slice(0, i);
+  return secret === '' ? undefined : secret;
 }

@@ -20,6 +20,14 @@ export interface Route {
   path: RegExp;
   /** 'none': the route authenticates by itself (or not at all). Otherwise any of these scopes. */
   scopes: readonly Scope[] | 'none';
+  /** Match `path` against the path exactly as sent: no dot-segment removal, no percent-decoding,
+   * no backslash-to-slash folding. For routes that validate names themselves (blobs), so that
+   * `/blobs/j/a/../b` is refused rather than silently read as `/blobs/j/b`. */
+  rawPath?: boolean;
+  /** The handler answers `Expect: 100-continue` itself (`res.writeContinue()` when it starts
+   * reading), so a body it refuses (auth, name, size) is never sent. Others get it once
+   * authorized. */
+  manualContinue?: boolean;
   handle(ctx: RouteContext): Promise<void> | void;
 }
 
@@ -38,6 +46,8 @@ export class HttpServer {
 
   constructor(private readonly opts: HttpServerOptions) {
     this.server = createServer((req, res) => void this.dispatch(req, res));
+    // Without this listener Node answers every `Expect: 100-continue` before routing.
+    this.server.on('checkContinue', (req, res) => void this.dispatch(req, res));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 66_000;
@@ -85,9 +95,11 @@ export class HttpServer {
       return sendError(res, new OurciError(400, 'bad request target'));
     }
     const method = req.method ?? 'GET';
+    const raw = req.url?.startsWith('/') ? req.url.split('?', 1)[0]! : url.pathname;
+    const pathOf = (r: Route): string => (r.rawPath ? raw : url.pathname);
     let pathMatched = false;
     for (const r of this.routes) {
-      const match = r.path.exec(url.pathname);
+      const match = r.path.exec(pathOf(r));
       if (!match) continue;
       pathMatched = true;
       if (!r.methods.includes(method)) continue;
@@ -96,6 +108,7 @@ export class HttpServer {
         if (r.scopes !== 'none' && !allows(principal, r.scopes)) {
           throw principal.kind === 'anonymous' ? new UnauthorizedError() : new ForbiddenError();
         }
+        if (!r.manualContinue && /100-continue/i.test(req.headers.expect ?? '')) res.writeContinue();
         await r.handle({ req, res, url, match, principal });
       } catch (err) {
         if (!(err instanceof OurciError)) this.opts.onError?.(err, req);
@@ -105,7 +118,7 @@ export class HttpServer {
       return;
     }
     if (pathMatched) {
-      res.setHeader('Allow', this.routes.filter((r) => r.path.test(url.pathname)).flatMap((r) => r.methods).join(', '));
+      res.setHeader('Allow', this.routes.filter((r) => r.path.test(pathOf(r))).flatMap((r) => r.methods).join(', '));
       return sendError(res, new OurciError(405 as number, `method ${method} not allowed here`));
     }
     sendError(res, new OurciError(404, `no such endpoint: ${url.pathname}`));

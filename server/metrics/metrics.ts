@@ -10,7 +10,14 @@ export class Metrics {
   readonly dropped: Counter;
   readonly rpcConnections: Gauge;
 
-  constructor(pubsub: () => PubSubService, connections: () => number) {
+  readonly tasksEnded: Counter;
+  readonly taskDuration: Histogram;
+
+  constructor(
+    pubsub: () => PubSubService,
+    connections: () => number,
+    work: () => { queued: number; running: number; jobs: number; agents: number },
+  ) {
     const reg = [this.registry];
     const perSub = (name: string, help: string, pick: (s: ReturnType<PubSubService['listSubscriptions']>[number]) => number): void => {
       new Gauge({
@@ -36,6 +43,46 @@ export class Metrics {
       collect() {
         this.set(connections());
       },
+    });
+    new Gauge({
+      name: 'ourci_tasks',
+      help: 'Unfinished tasks by status',
+      labelNames: ['status'],
+      registers: reg,
+      collect() {
+        const w = work();
+        this.set({ status: 'queued' }, w.queued);
+        this.set({ status: 'running' }, w.running);
+      },
+    });
+    new Gauge({
+      name: 'ourci_jobs_running',
+      help: 'Jobs not finished yet',
+      registers: reg,
+      collect() {
+        this.set(work().jobs);
+      },
+    });
+    new Gauge({
+      name: 'ourci_agents_connected',
+      help: 'Agents registered on a live connection',
+      registers: reg,
+      collect() {
+        this.set(work().agents);
+      },
+    });
+    this.tasksEnded = new Counter({
+      name: 'ourci_tasks_finished_total',
+      help: 'Tasks that ended, by final status',
+      labelNames: ['status', 'topic'],
+      registers: reg,
+    });
+    this.taskDuration = new Histogram({
+      name: 'ourci_task_duration_seconds',
+      help: 'Task run time from first start to end',
+      labelNames: ['topic'],
+      buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+      registers: reg,
     });
     this.dispatchLatency = new Histogram({
       name: 'ourci_pubsub_dispatch_latency_seconds',

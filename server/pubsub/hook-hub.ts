@@ -16,6 +16,10 @@ export class HookHub implements PubSubHooks {
     for (const h of this.list) h.onLeaseExpired?.(ev);
   }
 
+  onNack(ev: LeaseEvent): void {
+    for (const h of this.list) h.onNack?.(ev);
+  }
+
   isCancelled(ev: LeaseEvent): boolean {
     for (const h of this.list) if (h.isCancelled?.(ev)) return true;
     return false;

@@ -108,6 +108,8 @@ export interface PubSubHooks {
   onDrop?(ev: DropEvent): void;
   /** A lease ran out without ack or nack: its holder is presumed lost. */
   onLeaseExpired?(ev: LeaseEvent): void;
+  /** The holder released its lease (ModifyAckDeadline 0). */
+  onNack?(ev: LeaseEvent): void;
   /** Asked on every lease extension; true tells the holder its work was cancelled. */
   isCancelled?(ev: LeaseEvent): boolean;
   /** A delivery was made; `sincePublishMs` is the dispatch latency on a first delivery. */

@@ -328,6 +328,25 @@ export class PubSubService {
     };
   }
 
+  /**
+   * Removes a message from every subscription of its topic, whatever its state (the jobs layer
+   * uses it for cancelled and timed-out tasks). No hooks run. Returns how many deliveries went.
+   */
+  discardMessage(topicName: string, messageId: string): number {
+    const topic = this.topics.get(topicName);
+    if (!topic) return 0;
+    let n = 0;
+    for (const sub of topic.subs) {
+      const d = sub.deliveries.get(Number(messageId));
+      if (!d) continue;
+      if (d.state === DeliveryState.Ready) sub.readyCount--;
+      this.forgetLease(d);
+      this.remove(d);
+      n++;
+    }
+    return n;
+  }
+
   // ---- dead letters ------------------------------------------------------------------------
 
   deadLetters(subscription: string, limit: number): Array<PubsubMessage & { deliveryAttempt: number; deadLetteredAt: string }> {
@@ -434,10 +453,12 @@ export class PubSubService {
 
   /** Ends a lease without ack: back to the queue, or dead-lettered when the budget is spent. */
   private release(d: Delivery, expired: boolean): void {
+    // Hooks run while the lease is still in place, so they may discard the message instead.
     const ev = this.leaseEvent(d);
-    this.forgetLease(d);
     if (expired) this.hooks.onLeaseExpired?.(ev);
-    if (d.state === -1) return; // a hook may have finished it
+    else this.hooks.onNack?.(ev);
+    if (d.state !== DeliveryState.Leased) return;
+    this.forgetLease(d);
     if (d.msg.expireTime !== null && d.msg.expireTime <= this.now()) return this.drop(d, 'expired');
     if (d.attempts >= d.sub.maxDeliveryAttempts) {
       d.state = DeliveryState.Dead;

@@ -52,3 +52,12 @@ export function parseDuration(v: string): number {
   const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[unit]!;
   return n * mult;
 }
+
+/** Parses a size like 4096, 500K, 64M, 4G (powers of 1024) into bytes. */
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?$/i.exec(v.trim());
+  if (!m) throw new Error(`not a size: ${v} (use e.g. 512M, 4G)`);
+  const unit = (m[2] ?? 'B').charAt(0).toUpperCase();
+  const mult = { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[unit]!;
+  return Math.round(Number(m[1]) * mult);
+}

@@ -1,8 +1,12 @@
 // The `ourci` command line: one file per subcommand under commands/, which only parse flags
 // and call into the libraries. Configuration: flags > environment > config file > defaults.
 import { Command, CommanderError } from 'commander';
+import { registerBlob } from './commands/blob';
 import { registerMaster } from './commands/master';
 import { registerPubSub } from './commands/pubsub';
+import { registerAgent } from './commands/agent';
+import { registerJobs } from './commands/jobs';
+import { registerUp } from './commands/up';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -18,9 +22,14 @@ export function buildProgram(): Command {
     .option('--token <token>', 'bearer token (env OURCI_TOKEN)')
     .option('--config <file>', 'config file (env OURCI_CONFIG; default .ourci/config.json, then ~/.config/ourci/config.json)')
     .showHelpAfterError('(add --help for usage)')
+    .enablePositionalOptions()
     .exitOverride();
   registerMaster(program, ctx);
   registerPubSub(program, ctx);
+  registerAgent(program, ctx);
+  registerJobs(program, ctx);
+  registerUp(program, ctx);
+  registerBlob(program, ctx);
   return program;
 }
 

@@ -2,9 +2,9 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { createMaster } from '../../../server/index';
+import { createMaster, type Master } from '../../../server/index';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
-import type { CliContext } from '../context';
+import { parseSize, type CliContext } from '../context';
 
 export function registerMaster(program: Command, ctx: CliContext): void {
   program
@@ -16,22 +16,35 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--store <spec>', 'state store; only the embedded default "sqlite:<file>" exists today')
     .option('--public-read', 'let anyone without a token view jobs, logs and metrics (trusted networks only)')
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
+    .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
+    .option('--blob-max-size <size>', 'largest single blob (default 4G)')
+    .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
+    .option('--blob-retention-days <n>', 'delete blobs of jobs finished longer ago than this (default 14)')
     .addHelpText(
       'after',
       '\nOn first start the master writes admin, agent and viewer tokens (mode 0600) into the data\n' +
         'directory and prints their paths. OURCI_ADMIN_TOKEN / OURCI_AGENT_TOKEN set them instead.\n' +
         'It prints "listening on http://HOST:PORT" on a line of its own once it accepts connections.',
     )
-    .action(async (o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string }, cmd: Command) => {
+    .action(async (o: MasterFlags, cmd: Command) => {
       await runMaster(ctx, cmd, o);
     });
 }
 
-export async function runMaster(
-  ctx: CliContext,
-  cmd: Command,
-  o: { port?: string; host?: string; data?: string; store?: string; publicRead?: boolean; fsync: string },
-): Promise<{ url: string; close(): Promise<void> }> {
+export interface MasterFlags {
+  port?: string;
+  host?: string;
+  data?: string;
+  store?: string;
+  publicRead?: boolean;
+  fsync: string;
+  logCap?: string;
+  blobMaxSize?: string;
+  blobStoreMax?: string;
+  blobRetentionDays?: string;
+}
+
+export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
   const file = ctx.fileConfig(cmd);
   const env = ctx.env;
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
@@ -48,6 +61,12 @@ export async function runMaster(
       agent: env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
+    blobs: {
+      ...(o.blobMaxSize ? { maxBlobBytes: parseSize(o.blobMaxSize) } : {}),
+      ...(o.blobStoreMax ? { maxTotalBytes: parseSize(o.blobStoreMax) } : {}),
+      ...(o.blobRetentionDays ? { retentionDays: Number(o.blobRetentionDays) } : {}),
+    },
   });
   const record = join(master.dataDir, 'master.json');
   writeFileSync(record, JSON.stringify({ url: master.url, pid: process.pid }) + '\n');

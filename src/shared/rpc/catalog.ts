@@ -4,8 +4,24 @@ import type { z } from 'zod';
 import type { MethodSpec } from './contract';
 import { RpcDescribe, RpcList, RpcPing, SysGetInfo } from './sys-methods';
 import { pubsubMethods } from '../pubsub/methods';
+import { jobMethods } from '../jobs/methods';
+import { logMethods } from '../logs/methods';
+import { eventMethods } from '../events/methods';
+import { agentMethods } from '../agents/methods';
+import { blobMethods } from '../blobs/methods';
 
-const all = [RpcList, RpcDescribe, RpcPing, SysGetInfo, ...pubsubMethods] as const;
+const all = [
+  RpcList,
+  RpcDescribe,
+  RpcPing,
+  SysGetInfo,
+  ...pubsubMethods,
+  ...jobMethods,
+  ...logMethods,
+  ...eventMethods,
+  ...agentMethods,
+  ...blobMethods,
+] as const;
 
 type ByName<T extends readonly MethodSpec[]> = { [M in T[number] as M['name']]: M };
 export type MasterMethods = ByName<typeof all>;
