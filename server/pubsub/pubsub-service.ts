@@ -22,7 +22,7 @@ import {
   type TopicState,
   type Waiter,
 } from './model';
-import { DeliveryState, type QueueStore } from './queue-store';
+import { DeliveryState, type DeliveryRow, type QueueStore } from './queue-store';
 
 export interface SubscriptionSettings {
   ackDeadlineSeconds?: number;
@@ -225,7 +225,7 @@ export class PubSubService {
         sub.deliveries.set(msg.id, d);
         sub.ready.push(d);
         sub.readyCount++;
-        this.persistDelivery(d);
+        this.persistDelivery(d, true);
       }
       if (msg.refs === 0) this.store.deleteMessage(msg.id);
       else if (msg.expireTime !== null) this.scheduleExpiry(msg);
@@ -643,8 +643,9 @@ export class PubSubService {
     });
   }
 
-  private persistDelivery(d: Delivery): void {
-    this.store.putDelivery({
+  /** `isNew`: the delivery was just made (publish), so its row is inserted rather than updated. */
+  private persistDelivery(d: Delivery, isNew = false): void {
+    const row: DeliveryRow = {
       subId: d.sub.id,
       msgId: d.msg.id,
       state: d.state as DeliveryState,
@@ -653,7 +654,9 @@ export class PubSubService {
       ackId: d.state === DeliveryState.Leased ? d.ackId : null,
       deadline: d.state === DeliveryState.Leased ? d.deadline : null,
       deadAt: d.state === DeliveryState.Dead ? d.deadAt : null,
-    });
+    };
+    if (isNew) this.store.insertDelivery(row);
+    else this.store.putDelivery(row);
   }
 
   private load(): void {

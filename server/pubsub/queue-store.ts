@@ -59,7 +59,11 @@ export interface QueueStore {
   upsertSubscription(row: SubscriptionRow): void;
   deleteSubscription(id: number): void;
   insertMessage(row: MessageRow): void;
+  /** The message has no delivery left. May be applied later than the current commit. */
   deleteMessage(id: number): void;
+  /** A delivery that is not in the store yet (publish). */
+  insertDelivery(row: DeliveryRow): void;
+  /** Any later change of a delivery. */
   putDelivery(row: DeliveryRow): void;
   deleteDelivery(subId: number, msgId: number): void;
   /** Resolves once every write issued so far is durable. */
