@@ -23,6 +23,7 @@ import {
   type Waiter,
 } from './model';
 import { DeliveryState, type DeliveryRow, type QueueStore } from './queue-store';
+import { RecentAcks } from './recent-acks';
 
 export interface SubscriptionSettings {
   ackDeadlineSeconds?: number;
@@ -53,7 +54,7 @@ export class PubSubService {
   private subsById = new Map<number, SubState>();
   private byAckId = new Map<string, Delivery>();
   /** Acked ackIds, so a repeated ack of the same delivery is idempotent rather than "lost". */
-  private recentAcks = new Map<string, true>();
+  private recentAcks = new RecentAcks(RECENT_ACKS);
   private leases = new MinHeap<Delivery>();
   private expiries = new MinHeap<MessageState>();
   private leaseTimer: NodeJS.Timeout | null = null;
@@ -154,6 +155,7 @@ export class PubSubService {
     sub.topic.subs.delete(sub);
     this.subs.delete(name);
     this.subsById.delete(sub.id);
+    this.recentAcks.dropSubscription(sub.id);
     this.store.deleteSubscription(sub.id);
     return true;
   }
@@ -446,8 +448,7 @@ export class PubSubService {
 
   private ackDelivery(d: Delivery): void {
     this.forgetLease(d);
-    this.recentAcks.set(d.ackId!, true);
-    if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value!);
+    this.recentAcks.add(d.sub.id, d.msg.id, d.ackId!);
     this.remove(d);
   }
 
