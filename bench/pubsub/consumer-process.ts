@@ -38,8 +38,9 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2]!) as ConsumerConfig;
   const peer = peers[cfg.peer];
   if (!peer) throw new Error(`unknown system ${cfg.peer}`);
+  const client = await peer.connect(cfg.conn);
   const consumers: PeerConsumer[] = await Promise.all(
-    Array.from({ length: cfg.consumers }, () => peer.consumer(cfg.conn, cfg.queue, { leaseMs: cfg.leaseMs })),
+    Array.from({ length: cfg.consumers }, () => client.consumer(cfg.queue, { leaseMs: cfg.leaseMs })),
   );
   let count = 0;
   let lastAt = 0;
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
         send({ ev: 'latencies', values: latencies });
         break;
       case 'stop':
-        void Promise.allSettled(consumers.map((c) => c.close())).then(() => process.exit(0));
+        void Promise.allSettled(consumers.map((c) => c.close()))
+          .then(() => client.close())
+          .finally(() => process.exit(0));
         break;
     }
   });

@@ -2,6 +2,8 @@
 // JetStream): start a server on loopback, make a queue, publish, and open consumers that
 // hold one message at a time. The orchestrator (run.ts) drives servers; consumer processes
 // (consumer-process.ts) drive consumers, so everything a consumer needs travels as `conn`.
+// Consumers in one process share that process's client, as each system's users would have
+// them: one OurCI client, one NATS connection, one ioredis client handed to every Worker.
 
 /** The message body: a no-op task of about 200 bytes once serialized as JSON. */
 export interface Payload {
@@ -41,6 +43,14 @@ export type Handler = (payload: Payload) => 'ack' | 'hold';
 export interface PeerConsumer {
   /** Starts taking messages one at a time; resolves once the first request is on its way. */
   start(handler: Handler): Promise<void>;
+  /** Stops taking messages. */
+  close(): Promise<void>;
+}
+
+/** One process's client of a system; consumers are made on it. */
+export interface PeerClient {
+  /** A consumer that does not take messages before `start`. */
+  consumer(queue: string, opts: QueueOptions): Promise<PeerConsumer>;
   close(): Promise<void>;
 }
 
@@ -48,8 +58,7 @@ export interface Peer {
   readonly name: string;
   /** Starts the server with its data in `dir`. `profileDir` asks for a CPU profile (OurCI only). */
   start(dir: string, opts: { profileDir?: string }): Promise<PeerServer>;
-  /** A connected consumer that does not take messages before `start`. */
-  consumer(conn: Conn, queue: string, opts: QueueOptions): Promise<PeerConsumer>;
+  connect(conn: Conn): Promise<PeerClient>;
 }
 
 const ARGS = ['ci/run-tests.sh', '--board', 'esp-12e', '--suite', 'smoke'];

@@ -5,7 +5,7 @@
 // lease as well (BullMQ's defaults keep both equal, 30 s).
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Conn, Handler, Payload, Peer, PeerConsumer, PeerServer } from '../peer';
+import type { Conn, Handler, Payload, Peer, PeerClient, PeerConsumer, PeerServer } from '../peer';
 import { freePort, startServerProcess } from '../server-process';
 
 const ADD_BATCH = 1000;
@@ -63,33 +63,41 @@ export const bullmq: Peer = {
     };
   },
 
-  async consumer(conn, queue, opts): Promise<PeerConsumer> {
-    let handler: Handler | null = null;
+  async connect(conn): Promise<PeerClient> {
+    // One client per process, shared by its Workers (BullMQ duplicates it for the blocking
+    // connection each Worker needs).
     const client = connectionOf(conn);
-    const worker = new Worker(
-      queue,
-      async (job) => {
-        if (handler!(job.data as Payload) === 'hold') await new Promise(() => undefined);
-      },
-      {
-        connection: client,
-        concurrency: 1,
-        autorun: false,
-        lockDuration: opts.leaseMs,
-        stalledInterval: opts.leaseMs,
-        removeOnComplete: { count: 0 },
-        removeOnFail: { count: 0 },
-      },
-    );
-    worker.on('error', (err) => process.stderr.write(`bullmq worker: ${String(err)}\n`));
-    await worker.waitUntilReady();
     return {
-      async start(h) {
-        handler = h;
-        void worker.run();
+      async consumer(queue, opts): Promise<PeerConsumer> {
+        let handler: Handler | null = null;
+        const worker = new Worker(
+          queue,
+          async (job) => {
+            if (handler!(job.data as Payload) === 'hold') await new Promise(() => undefined);
+          },
+          {
+            connection: client,
+            concurrency: 1,
+            autorun: false,
+            lockDuration: opts.leaseMs,
+            stalledInterval: opts.leaseMs,
+            removeOnComplete: { count: 0 },
+            removeOnFail: { count: 0 },
+          },
+        );
+        worker.on('error', (err) => process.stderr.write(`bullmq worker: ${String(err)}\n`));
+        await worker.waitUntilReady();
+        return {
+          async start(h) {
+            handler = h;
+            void worker.run();
+          },
+          async close() {
+            await worker.close(true);
+          },
+        };
       },
       async close() {
-        await worker.close(true);
         client.disconnect();
       },
     };

@@ -1,10 +1,10 @@
 // NATS JetStream on Debian's nats-server (`-js`, file storage in a temp dir): one work-queue
 // stream per queue and one durable pull consumer with explicit acks; the lease is `ack_wait`.
-// A consumer takes one message at a time (`consume` with `max_messages: 1`) on its own
-// connection and acknowledges at once.
+// A consumer takes one message at a time (`consume` with `max_messages: 1`) and acknowledges
+// at once; consumers in one process share its connection.
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import type { Conn, Payload, Peer, PeerConsumer, PeerServer } from '../peer';
+import type { Conn, Payload, Peer, PeerClient, PeerConsumer, PeerServer } from '../peer';
 import { freePort, startServerProcess } from '../server-process';
 
 const DURABLE = 'workers';
@@ -51,24 +51,31 @@ export const nats: Peer = {
     };
   },
 
-  async consumer(conn: Conn, queue: string): Promise<PeerConsumer> {
+  async connect(conn: Conn): Promise<PeerClient> {
     const nc: NatsConnection = await connect({ servers: String(conn.servers) });
-    const consumer = await jetstream(nc).consumers.get(queue, DURABLE);
-    let stop: (() => void) | null = null;
+    const js = jetstream(nc);
     return {
-      async start(handler) {
-        const msgs = await consumer.consume({ max_messages: 1 });
-        stop = () => void msgs.stop();
-        void (async () => {
-          for await (const m of msgs) {
-            // Holding: never ack and never end the iterator (ending it could tell the server).
-            if (handler(m.json<Payload>()) === 'hold') await new Promise(() => undefined);
-            m.ack();
-          }
-        })();
+      async consumer(queue): Promise<PeerConsumer> {
+        const consumer = await js.consumers.get(queue, DURABLE);
+        let stop: (() => void) | null = null;
+        return {
+          async start(handler) {
+            const msgs = await consumer.consume({ max_messages: 1 });
+            stop = () => void msgs.stop();
+            void (async () => {
+              for await (const m of msgs) {
+                // Holding: never ack and never end the iterator (ending it could tell the server).
+                if (handler(m.json<Payload>()) === 'hold') await new Promise(() => undefined);
+                m.ack();
+              }
+            })();
+          },
+          async close() {
+            stop?.();
+          },
+        };
       },
       async close() {
-        stop?.();
         await nc.close();
       },
     };

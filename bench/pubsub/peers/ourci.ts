@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectMaster, type MasterClient } from '../../../src/client/master-client';
-import type { Conn, Handler, Payload, Peer, PeerConsumer, PeerServer, QueueOptions } from '../peer';
+import type { Conn, Handler, Payload, Peer, PeerClient, PeerConsumer, PeerServer } from '../peer';
 import { startServerProcess } from '../server-process';
 
 const BIN = fileURLToPath(new URL('../../../bin/ourci', import.meta.url));
@@ -21,7 +21,7 @@ export const ourci: Peer = {
   name: 'OurCI',
 
   async start(dir, opts): Promise<PeerServer> {
-    const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-dir', opts.profileDir] : [];
+    const nodeArgs = opts.profileDir ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', opts.profileDir] : [];
     const proc = await startServerProcess(
       process.execPath,
       [...nodeArgs, BIN, 'master', '--port', '0', '--data', dir],
@@ -57,40 +57,48 @@ export const ourci: Peer = {
     };
   },
 
-  async consumer(conn: Conn, queue: string, _opts: QueueOptions): Promise<PeerConsumer> {
+  async connect(conn: Conn): Promise<PeerClient> {
     const c = await client(String(conn.url), String(conn.token), 'bench-consumer');
-    let closed = false;
-    let pendingAck: string[] | undefined;
-    const loop = async (handler: Handler, first: () => void): Promise<void> => {
-      while (!closed) {
-        const pull = c.call('PubSub.Pull', {
-          subscription: queue,
-          maxMessages: 1,
-          waitSeconds: WAIT_SECONDS,
-          ...(pendingAck ? { ackIds: pendingAck } : {}),
-        });
-        first();
-        pendingAck = undefined;
-        const { receivedMessages } = await pull;
-        for (const m of receivedMessages) {
-          if (handler(m.message.data as Payload) === 'hold') return;
-          pendingAck = [m.ackId];
-        }
-      }
-    };
     return {
-      start(handler) {
-        return new Promise((resolve) => {
-          loop(handler, resolve).catch((err) => {
-            if (!closed) process.stderr.write(`ourci consumer: ${String(err)}\n`);
-          });
-        });
-      },
+      consumer: async (queue) => consumerOn(c, queue),
       async close() {
-        closed = true;
-        if (pendingAck) await c.call('PubSub.Acknowledge', { subscription: queue, ackIds: pendingAck }).catch(() => undefined);
         c.close();
       },
     };
   },
 };
+
+function consumerOn(c: MasterClient, queue: string): PeerConsumer {
+  let closed = false;
+  let pendingAck: string[] | undefined;
+  const loop = async (handler: Handler, first: () => void): Promise<void> => {
+    while (!closed) {
+      const pull = c.call('PubSub.Pull', {
+        subscription: queue,
+        maxMessages: 1,
+        waitSeconds: WAIT_SECONDS,
+        ...(pendingAck ? { ackIds: pendingAck } : {}),
+      });
+      first();
+      pendingAck = undefined;
+      const { receivedMessages } = await pull;
+      for (const m of receivedMessages) {
+        if (handler(m.message.data as Payload) === 'hold') return;
+        pendingAck = [m.ackId];
+      }
+    }
+  };
+  return {
+    start(handler) {
+      return new Promise((resolve) => {
+        loop(handler, resolve).catch((err) => {
+          if (!closed) process.stderr.write(`ourci consumer: ${String(err)}\n`);
+        });
+      });
+    },
+    async close() {
+      closed = true;
+      if (pendingAck) await c.call('PubSub.Acknowledge', { subscription: queue, ackIds: pendingAck }).catch(() => undefined);
+    },
+  };
+}
