@@ -2,7 +2,7 @@
 #   make up     install everything, then run master + dashboard + local agents + virtual boards
 #   make test   install everything, then run the whole suite (what .ci/run calls)
 SHELL := /bin/bash
-APT_PACKAGES := udev socat chromium
+APT_PACKAGES := udev socat chromium gcc libc6-dev binutils curl
 BENCH_APT_PACKAGES := redis-server nats-server
 STAMP := node_modules/.ourci-install-stamp
 

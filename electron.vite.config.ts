@@ -1,8 +1,9 @@
-// Builds the Electron shell (main, preload) and the renderer. The preload is CommonJS
-// because a sandboxed preload cannot be an ES module.
-import react from '@vitejs/plugin-react';
+// Builds the Electron app: main (ESM), preload (CommonJS: a sandboxed preload cannot be an
+// ES module) and the bench renderer (the same sources and plugins as vite.bench.config.ts,
+// which builds it for the headless bench).
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import { resolve } from 'node:path';
+import { benchRendererPlugins, benchRendererRoot } from './vite.bench.config';
 
 export default defineConfig({
   main: {
@@ -13,7 +14,8 @@ export default defineConfig({
     },
   },
   preload: {
-    plugins: [externalizeDepsPlugin()],
+    // Nothing external: the sandboxed preload can require only electron itself.
+    plugins: [externalizeDepsPlugin({ include: ['electron'] })],
     build: {
       outDir: 'out/preload',
       rollupOptions: {
@@ -23,11 +25,12 @@ export default defineConfig({
     },
   },
   renderer: {
-    root: resolve(__dirname, 'src/renderer'),
-    plugins: [react()],
+    root: benchRendererRoot,
+    base: './',
+    plugins: benchRendererPlugins(),
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
+      rollupOptions: { input: { index: resolve(benchRendererRoot, 'index.html') } },
     },
   },
 });

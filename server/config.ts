@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { StaticTokens } from './auth/token-store';
 import type { BlobConfig } from './blobs/blob-service';
+import type { GitHubConfig } from './github/index';
 
 export interface MasterConfig {
   host: string;
@@ -28,6 +29,8 @@ export interface MasterConfig {
   blobs?: Partial<BlobConfig>;
   /** Called if the database cannot be written; defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
+  /** GitHub webhooks, commit statuses and reconcile (docs/github.md); off when absent. */
+  github?: GitHubConfig;
 }
 
 export const MASTER_DEFAULTS = {

@@ -3,3 +3,4 @@
 // May import src/shared and Node libraries; never electron or the renderer.
 export { createMaster, type Master } from './master';
 export { MASTER_DEFAULTS, type MasterConfig } from './config';
+export { GITHUB_DEFAULTS, type GitHubConfig } from './github/index';

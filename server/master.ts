@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { loadOrCreateTokens, TokenStore, type StaticTokens, type TokenFiles } from './auth/token-store';
 import { blobUrlFor, createBlobService, registerBlobMethods, registerBlobRoutes, type BlobService } from './blobs/index';
 import type { MasterConfig } from './config';
+import { registerDashboard } from './dashboard/index';
 import { SqliteDb } from './db/sqlite-db';
 import { HttpServer, sendJson } from './http/http-server';
 import { Metrics } from './metrics/metrics';
@@ -25,6 +26,7 @@ import { TaskTokens } from './jobs/task-tokens';
 import { LogStore } from './logs/log-store';
 import { isTerminalTask, type Task } from '../src/shared/jobs/model';
 import { registerLogRoutes } from './logs/log-routes';
+import { GitHubService, resolveGitHubConfig } from './github/index';
 
 export interface Master {
   url: string;
@@ -43,11 +45,15 @@ export interface Master {
   jobs: JobService;
   agents: AgentRegistry;
   blobs: BlobService;
+  /** Present when GitHub is configured (config.github). */
+  github?: GitHubService;
   close(): Promise<void>;
 }
 
 export async function createMaster(config: MasterConfig): Promise<Master> {
   const log = config.logger ?? pino({ level: 'info' }, pino.destination(2));
+  // Checked before anything opens, so a wrong GitHub setting fails cleanly.
+  const githubConfig = config.github ? resolveGitHubConfig(config.github) : undefined;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { tokens, files } = loadOrCreateTokens(dataDir, config.tokens);
@@ -129,6 +135,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     return t ? { job: t.job, attempts: t.attempts } : undefined;
   });
   registerBlobRoutes(http, blobs);
+  registerDashboard(http);
   http.route({
     methods: ['GET', 'HEAD'],
     path: /^\/healthz$/,
@@ -146,12 +153,17 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     },
   });
 
+  const github = githubConfig
+    ? new GitHubService({ config: githubConfig, db, http, jobs, state: stateStore, events, publicUrl: () => baseUrl, log, version: config.version })
+    : undefined;
+
   const port = await http.listen(config.host, config.port);
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' || hostForUrl === '[::]' ? '127.0.0.1' : hostForUrl}:${port}`;
   if (!baseUrl) baseUrl = url;
   log.info({ url, dataDir }, 'master listening');
   blobs.setPublicUrl(baseUrl);
+  github?.start();
 
   let closed = false;
   return {
@@ -171,9 +183,11 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     jobs,
     agents,
     blobs,
+    github,
     async close() {
       if (closed) return;
       closed = true;
+      github?.close();
       jobs.close();
       pubsub.close();
       ws.close();

@@ -127,6 +127,7 @@ export class SqliteStateStore implements StateStore {
       attemptsOfTask: db.prepare('SELECT * FROM attempts WHERE task = ? ORDER BY attempt'),
       attemptByAck: db.prepare('SELECT * FROM attempts WHERE ack_id = ?'),
       runningOfPr: db.prepare('SELECT * FROM jobs WHERE repo = ? AND pr = ? AND finished = 0 ORDER BY id'),
+      newestOfCommit: db.prepare('SELECT * FROM jobs WHERE repo = ? AND sha = ? ORDER BY id DESC LIMIT 1'),
       maxJob: db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM jobs'),
       maxTask: db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM tasks'),
     };
@@ -246,6 +247,12 @@ export class SqliteStateStore implements StateStore {
   runningJobsOf(repo: string, pr: number): JobRow[] {
     this.sql.flushNow();
     return (this.s.runningOfPr!.all(repo, pr) as Raw[]).map(jobFrom);
+  }
+
+  newestJobOfCommit(repo: string, sha: string): JobRow | undefined {
+    this.sql.flushNow();
+    const r = this.s.newestOfCommit!.get(repo, sha) as Raw | undefined;
+    return r ? jobFrom(r) : undefined;
   }
 
   listJobs(q: JobQuery): { jobs: JobRow[]; total: number } {

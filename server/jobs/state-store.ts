@@ -91,4 +91,6 @@ export interface StateStore {
   listJobs(q: JobQuery): { jobs: JobRow[]; total: number };
   /** Jobs of a PR that are still running (GitHub supersede/close). */
   runningJobsOf(repo: string, pr: number): JobRow[];
+  /** The newest job of one commit (GitHub statuses and reconcile). */
+  newestJobOfCommit(repo: string, sha: string): JobRow | undefined;
 }

@@ -84,10 +84,10 @@ export class LogStore {
     const within = from - seg.start;
     const n = Math.min(limit, seg.length - within);
     const buf = readAt(seg.path, within, n);
-    // Never hand out half a character: skip continuation bytes at the start of a negative
-    // read, and stop before an incomplete sequence at the end.
+    // Never hand out half a character: skip continuation bytes at the start (a reader paging
+    // backwards picks offsets at random), and stop before an incomplete sequence at the end.
     let startCut = 0;
-    if (offset < 0) while (startCut < buf.length && startCut < 3 && (buf[startCut]! & 0xc0) === 0x80) startCut++;
+    while (startCut < buf.length && startCut < 3 && (buf[startCut]! & 0xc0) === 0x80) startCut++;
     let end = buf.length;
     if (from + n < log.length) end = completeUtf8End(buf);
     const data = buf.subarray(startCut, Math.max(startCut, end));

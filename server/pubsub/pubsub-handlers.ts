@@ -26,9 +26,13 @@ export function registerPubSubMethods(registry: Registry, ps: PubSubService): vo
     ),
   }));
   registry.add(M.Pull, async (p, ctx) => {
+    const subscriptions = p.subscriptions ?? [p.subscription!];
+    ps.pullTargets(subscriptions); // a pull that will be refused must not ack anything first
     const lost = p.ackIds?.length ? ps.acknowledge(undefined, p.ackIds, false).lost : [];
+    // Nobody would receive what a notification pulls: lease nothing (its acks still count).
+    if (ctx.notification) return { receivedMessages: [] };
     const receivedMessages = await ps.pull({
-      subscriptions: p.subscriptions ?? [p.subscription!],
+      subscriptions,
       max: p.maxMessages ?? 1,
       waitMs: (p.waitSeconds ?? 30) * 1000,
       signal: ctx.signal,

@@ -47,6 +47,8 @@ export interface PullInput {
 
 const RECENT_ACKS = 100_000;
 const SWEEP_INTERVAL_MS = 30_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MSG_ID_BLOCK = 10_000;
 
 export class PubSubService {
   private topics = new Map<string, TopicState>();
@@ -65,6 +67,8 @@ export class PubSubService {
   private nextTopicId = 1;
   private nextSubId = 1;
   private nextMsgId = 1;
+  /** Ids below this are reserved on disk; reserving in blocks keeps that write rare. */
+  private msgIdReserved = 0;
   private rotate = 0;
   private readonly ackTag = Math.random().toString(36).slice(2, 6);
 
@@ -162,7 +166,24 @@ export class PubSubService {
 
   /** The subscription, creating the topic of the same name (and so it) on first use. */
   subscriptionOrDefault(name: string): SubState {
-    return this.subs.get(name) ?? (this.createTopic(name), this.subs.get(name)!);
+    const sub = this.subs.get(name);
+    if (sub) return sub;
+    this.checkDefaultAllowed(name);
+    this.createTopic(name);
+    return this.subs.get(name)!;
+  }
+
+  /** The subscriptions a pull names. Checks every name before creating anything, so a
+   * refused pull changes nothing. */
+  pullTargets(names: string[]): SubState[] {
+    for (const n of names) if (!this.subs.has(n)) this.checkDefaultAllowed(n);
+    return names.map((n) => this.subscriptionOrDefault(n));
+  }
+
+  /** A topic whose default subscription was deleted does not get it back behind the
+   * caller's back: that would undo the delete. */
+  private checkDefaultAllowed(name: string): void {
+    if (this.topics.has(name)) throw new NotFoundError(`no subscription named ${name} (its topic has no default subscription)`);
   }
 
   getSubscription(name: string): SubState | undefined {
@@ -203,6 +224,10 @@ export class PubSubService {
     const topic = this.createTopic(topicName).topic;
     const now = this.now();
     const ids: string[] = [];
+    if (this.nextMsgId + messages.length > this.msgIdReserved) {
+      this.msgIdReserved = this.nextMsgId + messages.length + MSG_ID_BLOCK;
+      this.store.reserveMessageIds(this.msgIdReserved);
+    }
     for (const m of messages) {
       const msg: MessageState = {
         id: this.nextMsgId++,
@@ -241,7 +266,7 @@ export class PubSubService {
 
   /** Leases up to `max` messages, waiting up to `waitMs` for the first one. */
   pull(input: PullInput): Promise<ReceivedMessage[]> | ReceivedMessage[] {
-    const subs = input.subscriptions.map((n) => this.subscriptionOrDefault(n));
+    const subs = this.pullTargets(input.subscriptions);
     const got = this.takeFrom(subs, input.max);
     if (got.length > 0 || input.waitMs <= 0 || input.signal?.aborted) return got.map((d) => this.received(d));
     return new Promise((resolve) => {
@@ -272,7 +297,8 @@ export class PubSubService {
   acknowledge(subscription: string | undefined, ackIds: string[], strict = true): { acked: number; lost: string[] } {
     const found: Delivery[] = [];
     const lost: string[] = [];
-    for (const ackId of ackIds) {
+    // A repeated ackId must act once: acking a delivery twice would unref its message twice.
+    for (const ackId of new Set(ackIds)) {
       const d = this.byAckId.get(ackId);
       if (d && subscription !== undefined && d.sub.name !== subscription) {
         throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);
@@ -289,7 +315,7 @@ export class PubSubService {
   modifyAckDeadline(subscription: string, ackIds: string[], seconds: number): { modified: number; cancelled: string[] } {
     const found: Delivery[] = [];
     const lost: string[] = [];
-    for (const ackId of ackIds) {
+    for (const ackId of new Set(ackIds)) {
       const d = this.byAckId.get(ackId);
       if (d && d.sub.name !== subscription) {
         throw new BadRequestError(`ackId ${ackId} belongs to subscription ${d.sub.name}, not ${subscription}`);
@@ -579,7 +605,9 @@ export class PubSubService {
     if (msg.expireTime! < this.expiryTimerAt) {
       if (this.expiryTimer) clearTimeout(this.expiryTimer);
       this.expiryTimerAt = msg.expireTime!;
-      this.expiryTimer = setTimeout(() => this.expireMessages(), Math.max(0, msg.expireTime! - this.now()));
+      // setTimeout takes at most ~24.8 days; a longer delay would fire at once, in a loop.
+      const delay = Math.min(MAX_TIMER_MS, Math.max(0, msg.expireTime! - this.now()));
+      this.expiryTimer = setTimeout(() => this.expireMessages(), delay);
       this.expiryTimer.unref();
     }
   }
@@ -720,6 +748,8 @@ export class PubSubService {
         sub.deadCount++;
       }
     }
+    this.nextMsgId = Math.max(this.nextMsgId, snap.messageIdFloor);
+    this.msgIdReserved = this.nextMsgId;
     // Deliveries were read per subscription in message order, which keeps `deliveries` in publish order.
     for (const msg of msgs.values()) {
       if (msg.refs === 0) this.store.deleteMessage(msg.id);

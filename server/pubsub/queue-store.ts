@@ -49,6 +49,8 @@ export interface QueueSnapshot {
   topics: TopicRow[];
   subscriptions: SubscriptionRow[];
   messages: Iterable<MessageRow>;
+  /** Message ids below this may have been handed out already (see reserveMessageIds). */
+  messageIdFloor: number;
   deliveries: Iterable<DeliveryRow>;
 }
 
@@ -66,6 +68,9 @@ export interface QueueStore {
   /** Any later change of a delivery. */
   putDelivery(row: DeliveryRow): void;
   deleteDelivery(subId: number, msgId: number): void;
+  /** Records that ids below `upTo` may be in use, so a restart never hands one out again
+   * (acked messages leave no row behind to remember them by). */
+  reserveMessageIds(upTo: number): void;
   /** Resolves once every write issued so far is durable. */
   commit(): Promise<void>;
 }

@@ -16,6 +16,7 @@ const MIGRATIONS = [
      sub_id INTEGER NOT NULL, msg_id INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL,
      seq INTEGER NOT NULL, ack_id TEXT, deadline INTEGER, dead_at INTEGER,
      PRIMARY KEY (sub_id, msg_id)) WITHOUT ROWID;`,
+  `CREATE TABLE ps_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);`,
 ];
 
 const DELETE_BATCH = 512;
@@ -59,6 +60,10 @@ export class SqliteQueueStore implements QueueStore {
            seq = excluded.seq, ack_id = excluded.ack_id, deadline = excluded.deadline, dead_at = excluded.dead_at`,
       ),
       deleteDelivery: db.prepare('DELETE FROM ps_deliveries WHERE sub_id = ? AND msg_id = ?'),
+      reserve: db.prepare(
+        `INSERT INTO ps_counters(name, value) VALUES (?, ?)
+         ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)`,
+      ),
     };
   }
 
@@ -110,7 +115,8 @@ export class SqliteQueueStore implements QueueStore {
         } satisfies DeliveryRow;
       }
     })();
-    return { topics, subscriptions, messages, deliveries };
+    const floor = db.prepare("SELECT value FROM ps_counters WHERE name = 'message_id'").get() as { value: number } | undefined;
+    return { topics, subscriptions, messages, deliveries, messageIdFloor: floor?.value ?? 0 };
   }
 
   insertTopic(row: TopicRow): void {
@@ -176,6 +182,10 @@ export class SqliteQueueStore implements QueueStore {
 
   deleteDelivery(subId: number, msgId: number): void {
     this.sql.enqueue(() => this.s.deleteDelivery!.run(subId, msgId));
+  }
+
+  reserveMessageIds(upTo: number): void {
+    this.sql.enqueue(() => this.s.reserve!.run('message_id', upTo));
   }
 
   commit(): Promise<void> {

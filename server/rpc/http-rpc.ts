@@ -11,6 +11,10 @@ import { MAX_FRAME_BYTES } from './ws-transport';
 
 let nextId = 1;
 
+/** Any valid token (or public read) gets in; the registry then checks each method's scopes.
+ * Without one the answer is HTTP 401 before the body is read, as on every endpoint. */
+const ANY_TOKEN = ['viewer', 'agent', 'task'] as const;
+
 function httpChannel(ctx: RouteContext): { channel: Channel; signal: AbortSignal } {
   const abort = new AbortController();
   const closers: Array<() => void> = [];
@@ -43,7 +47,7 @@ export function registerHttpRpc(http: HttpServer, registry: Registry): void {
   http.route({
     methods: ['GET'],
     path: /^\/rpc$/,
-    scopes: 'none',
+    scopes: ANY_TOKEN,
     handle: ({ res }) => {
       sendJson(res, 426, { error: { code: 400, message: 'GET /rpc is the WebSocket endpoint; POST a frame to /rpc instead' } });
     },
@@ -52,7 +56,7 @@ export function registerHttpRpc(http: HttpServer, registry: Registry): void {
   http.route({
     methods: ['POST'],
     path: /^\/rpc$/,
-    scopes: 'none', // per-method scopes are checked by the registry
+    scopes: ANY_TOKEN, // per-method scopes are checked by the registry
     handle: async (ctx) => {
       let body: unknown;
       try {
@@ -77,7 +81,7 @@ export function registerHttpRpc(http: HttpServer, registry: Registry): void {
   http.route({
     methods: ['POST'],
     path: /^\/rpc\/([A-Za-z0-9_.]{1,128})$/,
-    scopes: 'none',
+    scopes: ANY_TOKEN,
     handle: async (ctx) => {
       try {
         const body = await readFrameBody(ctx);

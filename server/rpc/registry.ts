@@ -28,6 +28,8 @@ export interface CallContext {
   /** Aborted when the caller goes away. */
   signal: AbortSignal;
   channel: Channel;
+  /** The caller sent no id and will never see the result (a JSON-RPC notification). */
+  notification?: boolean;
 }
 
 export type Handler<M extends MethodSpec> = (
@@ -94,7 +96,7 @@ export class Registry {
   /** Handles one decoded request; returns the response frame, or undefined for notifications. */
   async handle(req: RpcRequest, ctx: CallContext): Promise<RpcResponse | undefined> {
     try {
-      const result = await this.call(req.method, req.params, ctx);
+      const result = await this.call(req.method, req.params, req.id === undefined ? { ...ctx, notification: true } : ctx);
       return req.id === undefined ? undefined : resultFrame(req.id, result, req.tag);
     } catch (err) {
       return req.id === undefined ? undefined : errorFrame(req.id, toOurciError(err), req.tag);

@@ -27,6 +27,8 @@ export interface TaskHooks {
   prepare?: (ctx: TaskContext) => Promise<{ env?: Record<string, string>; cleanup?: () => Promise<void> } | void>;
   /** Called with each finished task's result. */
   finished?: (ctx: TaskContext, result: RunResult) => void;
+  /** Sees the task's log text as it is written (masked), e.g. for a local live view. */
+  output?: (ctx: TaskContext, text: string) => void;
 }
 
 export interface AgentConfig {
@@ -61,7 +63,7 @@ export class Agent {
   private state: AgentState = 'starting';
   private draining = false;
   private readonly pullAbort = new AbortController();
-  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean } | null = null;
+  private current: { run: ProcessRun | null; ackId: string; subscription: string; release: boolean; lost: boolean; cancelled: boolean } | null = null;
   private loopDone: Promise<void> | null = null;
   private readonly ownsClient: boolean;
   private readonly log: (line: string) => void;
@@ -74,7 +76,11 @@ export class Agent {
     this.log = cfg.log ?? (() => {});
     this.client.on('Task.Cancelled', (p) => {
       const ackId = (p as { ackId?: string }).ackId;
-      if (this.current && ackId === this.current.ackId) this.current.run?.stop('cancelled');
+      if (this.current && ackId === this.current.ackId) {
+        // The cancel may arrive before the subprocess exists: remember it.
+        this.current.cancelled = true;
+        this.current.run?.stop('cancelled');
+      }
     });
     this.client.onReconnect(() => void this.register());
   }
@@ -179,7 +185,10 @@ export class Agent {
       return;
     }
     this.state = 'busy';
-    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false };
+    // The delivery's ackId identifies this attempt to operators (and to the tests that play
+    // a dead agent's late reports); it is not a credential on its own.
+    this.log(`agent ${this.cfg.name}: task ${start.task.id} attempt ${start.attempt} of job ${start.job.id} started (delivery ${msg.ackId})`);
+    const cur = { run: null as ProcessRun | null, ackId: msg.ackId, subscription: msg.subscription, release: false, lost: false, cancelled: false };
     this.current = cur;
     const taskId = start.task.id;
     const masker = new SecretMasker(secretsOf(start.env, [start.token]));
@@ -189,13 +198,20 @@ export class Agent {
         cur.run?.stop('lost');
       },
     });
-    const emit = (text: string): void => streamer.write(masker.write(text));
-    const ctx: TaskContext = { start, log: emit };
+    const ctx: TaskContext = { start, log: (text) => emit(text) };
+    const emit = (text: string): void => {
+      const masked = masker.write(text);
+      streamer.write(masked);
+      if (masked) this.cfg.hooks?.output?.(ctx, masked);
+    };
     const keeper = new LeaseKeeper(this.client, {
       subscription: msg.subscription,
       ackId: msg.ackId,
       deadlineSeconds: start.ackDeadlineSeconds,
-      onCancelled: () => cur.run?.stop('cancelled'),
+      onCancelled: () => {
+        cur.cancelled = true;
+        cur.run?.stop('cancelled');
+      },
       onLost: () => {
         cur.lost = true;
         cur.run?.stop('lost');
@@ -224,7 +240,7 @@ export class Agent {
         onOutput: emit,
       });
       cur.run = run;
-      if (cur.release || cur.lost) run.stop(cur.lost ? 'lost' : 'cancelled');
+      if (cur.release || cur.lost || cur.cancelled) run.stop(cur.lost ? 'lost' : 'cancelled');
       result = await run.done;
     } catch (err) {
       result = { exitCode: 1, reason: 'spawn-error', message: (err as Error).message, durationMs: 0 };
@@ -233,10 +249,18 @@ export class Agent {
       await cleanup?.().catch(() => {});
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
-    emit(footer(result, timeoutSeconds));
+    emit(
+      cur.release && !cur.lost
+        ? `\n[ourci] released after ${(result.durationMs / 1000).toFixed(1)}s: the agent is stopping; the task goes back to its queue\n`
+        : footer(result, timeoutSeconds),
+    );
     const rest = masker.end();
-    if (rest) streamer.write(rest);
-    await streamer.flush();
+    if (rest) {
+      streamer.write(rest);
+      this.cfg.hooks?.output?.(ctx, rest);
+    }
+    // A released task hands its log over quickly: the master may be the reason we stop.
+    await streamer.flush(cur.release ? 5000 : 60_000);
     streamer.stop();
     this.current = null;
     this.cfg.hooks?.finished?.(ctx, result);
@@ -253,7 +277,7 @@ export class Agent {
       await this.client.call(
         'Task.Finish',
         { ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message },
-        { retry: true, timeoutMs: 10 * 60_000 },
+        { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 },
       );
       this.completed++;
     } catch (err) {

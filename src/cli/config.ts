@@ -16,6 +16,19 @@ export interface FileConfig {
   githubToken?: string;
   githubWebhookSecret?: string;
   githubApiUrl?: string;
+  /** GitHub settings beyond the three above (docs/github.md lists them all). */
+  publicUrl?: string;
+  githubAppId?: string;
+  githubAppPrivateKeyFile?: string;
+  githubInstallationId?: number;
+  githubRepos?: string[];
+  githubBranches?: string[];
+  githubTopic?: string;
+  githubCommand?: string;
+  githubContext?: string;
+  githubCancelSuperseded?: boolean;
+  githubStatusInterval?: string;
+  githubReconcile?: boolean;
   [key: string]: unknown;
 }
 
@@ -31,6 +44,9 @@ export interface Env {
   GITHUB_TOKEN?: string;
   GITHUB_WEBHOOK_SECRET?: string;
   GITHUB_API_URL?: string;
+  GITHUB_APP_ID?: string;
+  GITHUB_APP_PRIVATE_KEY_FILE?: string;
+  OURCI_PUBLIC_URL?: string;
   [key: string]: string | undefined;
 }
 

@@ -2,7 +2,7 @@
 // reach the master.
 import type { Command } from 'commander';
 import { connectMaster, type MasterClient } from '../client/master-client';
-import { UnauthorizedError } from '../shared/errors';
+import { BadRequestError, UnauthorizedError } from '../shared/errors';
 import { clientTarget, loadFileConfig, type Env, type FileConfig } from './config';
 
 export interface CliContext {
@@ -12,7 +12,14 @@ export interface CliContext {
   /** URL and token from --url/--token, environment, config, or the local master's record. */
   target(cmd: Command): { url: string; token: string };
   /** A connected client; closes with the process. */
-  client(cmd: Command, name?: string): Promise<MasterClient>;
+  client(cmd: Command, name?: string, o?: ClientOptions): Promise<MasterClient>;
+}
+
+export interface ClientOptions {
+  /** How long to keep trying to reach the master (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Called once if the master has not answered within a second (the client keeps trying). */
+  onWaiting?: (url: string) => void;
 }
 
 export function makeContext(env: Env, version: string): CliContext {
@@ -28,14 +35,18 @@ export function makeContext(env: Env, version: string): CliContext {
       if (!t.token) throw new UnauthorizedError('no token: pass --token or set OURCI_TOKEN');
       return { url: t.url, token: t.token };
     },
-    async client(cmd, name) {
+    async client(cmd, name, o = {}) {
       const t = ctx.target(cmd);
       const c = connectMaster(t.url, t.token, { name: name ?? 'ourci-cli', minBackoffMs: 250, maxBackoffMs: 5000 });
+      // A healthy master answers well within this; past it, say why the command is quiet.
+      const waiting = o.onWaiting ? setTimeout(() => o.onWaiting?.(t.url), 1000) : undefined;
       try {
-        await c.ready(10_000);
+        await c.ready(o.connectTimeoutMs ?? 10_000);
       } catch (err) {
         c.close();
         throw err instanceof UnauthorizedError ? err : new Error(`cannot reach the master at ${t.url} (is it running? set OURCI_URL or --url)`);
+      } finally {
+        clearTimeout(waiting);
       }
       return c;
     },
@@ -51,6 +62,16 @@ export function parseDuration(v: string): number {
   const unit = m[2] ?? 's';
   const mult = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[unit]!;
   return n * mult;
+}
+
+/** Parses a numeric flag; a bad value is a usage error that names the flag. */
+export function parseNumberFlag(flag: string, v: string, o: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min)) {
+    const what = o.integer ? 'a whole number' : 'a number';
+    throw new BadRequestError(`${flag} must be ${what}${o.min !== undefined ? ` of at least ${o.min}` : ''}, got ${v}`);
+  }
+  return n;
 }
 
 /** Parses a size like 4096, 500K, 64M, 4G (powers of 1024) into bytes. */

@@ -7,6 +7,10 @@ import { registerPubSub } from './commands/pubsub';
 import { registerAgent } from './commands/agent';
 import { registerJobs } from './commands/jobs';
 import { registerUp } from './commands/up';
+import { registerBoards } from './commands/boards';
+import { registerFlash } from './commands/flash';
+import { registerConsole } from './commands/console';
+import { registerBench } from './commands/bench';
 import { makeContext } from './context';
 import { readEnv } from './config';
 import { fail } from './output';
@@ -30,6 +34,10 @@ export function buildProgram(): Command {
   registerJobs(program, ctx);
   registerUp(program, ctx);
   registerBlob(program, ctx);
+  registerBoards(program, ctx);
+  registerFlash(program, ctx);
+  registerConsole(program, ctx);
+  registerBench(program, ctx);
   return program;
 }
 

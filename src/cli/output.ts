@@ -23,7 +23,9 @@ export function errorLine(err: unknown): string {
         ? ' (set OURCI_TOKEN or --token; `ourci master` prints where its tokens are)'
         : err.code === 503 && /reach|connect/.test(err.message)
           ? ' (is the master running? set OURCI_URL or --url)'
-          : '';
+          : err.code === 409 && Array.isArray((err.data as { ackIds?: unknown } | undefined)?.ackIds)
+            ? `: no longer held: ${(err.data as { ackIds: string[] }).ackIds.join(' ')}`
+            : '';
     return `ourci: error: ${err.message}${hint}`;
   }
   if (err instanceof Error) return `ourci: error: ${err.message}`;

@@ -18,6 +18,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'longest a task may run on this agent (a task\'s own timeout applies if smaller)', '1h')
     .option('--name <name>', 'name shown in Agent.List and task records', `${hostname()}-${process.pid}`)
     .option('--work-dir <dir>', 'where per-attempt working directories are created (default: the OS temp dir)')
+    .option('--kill-grace <duration>', 'after SIGTERM (timeout, cancel), how long a task has before SIGKILL of its process group', '10s')
     .option('--drain-timeout <duration>', 'on SIGTERM, how long the running task may take to finish before it is released', '10m')
     .addHelpText(
       'after',
@@ -26,7 +27,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         'current one finishes (or is released after --drain-timeout); a second SIGTERM/SIGINT releases it now.\n' +
         'Token: --token, OURCI_TOKEN, OURCI_AGENT_TOKEN, or .ourci/agent.token of a local master.',
     )
-    .action(async (o: { topic: string[]; exec?: string; timeout: string; name: string; workDir?: string; drainTimeout: string }, cmd: Command) => {
+    .action(async (o: { topic: string[]; exec?: string; timeout: string; name: string; workDir?: string; killGrace: string; drainTimeout: string }, cmd: Command) => {
       const t = agentTarget(ctx, cmd);
       const agent = new Agent({
         url: t.url,
@@ -39,6 +40,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         pathPrepend: [binDir()],
         extraEnv: { OURCI_SH: shellLibrary() },
         workRoot: o.workDir,
+        killGraceMs: parseDuration(o.killGrace) * 1000,
         log: (line) => process.stderr.write(`${line}\n`),
       });
       process.stderr.write(`agent ${o.name}: pulling ${o.topic.join(', ')} from ${t.url}\n`);

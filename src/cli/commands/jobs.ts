@@ -47,21 +47,41 @@ export function registerJobs(program: Command, ctx: CliContext): void {
     .option('--name <name>', 'display name (default: the args)')
     .option('--env <NAME=VALUE>', 'environment variable for the task (repeatable)', collect, [])
     .option('--job <id>', 'job to spawn into (admin token; inside a task the job is implied)')
+    .option('--wait-master <duration>', 'how long to wait for an unreachable master (default: 5m inside a task, 10s elsewhere)')
     .option('--json', 'print JSON')
     .argument('<args...>', 'program and arguments the agent runs (options after the first argument are passed through)')
     .passThroughOptions()
-    .action(async (args: string[], o: { topic: string; timeout?: string; image?: string; name?: string; env: string[]; job?: string; json?: boolean }, cmd: Command) => {
-      const r = await call(cmd, 'Task.Spawn', {
-        topic: o.topic,
-        args,
-        env: envPairs(o.env),
-        image: o.image,
-        name: o.name,
-        timeoutSeconds: o.timeout ? Math.round(parseDuration(o.timeout)) : undefined,
-        job: o.job,
-      });
-      print(o, r, () => r.task);
-    });
+    .action(
+      async (
+        args: string[],
+        o: { topic: string; timeout?: string; image?: string; name?: string; env: string[]; job?: string; waitMaster?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        const params = {
+          topic: o.topic,
+          args,
+          env: envPairs(o.env),
+          image: o.image,
+          name: o.name,
+          timeoutSeconds: o.timeout ? Math.round(parseDuration(o.timeout)) : undefined,
+          job: o.job,
+        };
+        // A task's spawn must ride out a master restart, but a spawn is not idempotent, so it
+        // is never resent: it goes out once, over a connection that is up. While the master
+        // is unreachable the client keeps connecting, and only then sends.
+        const waitMs = parseDuration(o.waitMaster ?? (ctx.env.BUILD_TASK ? '5m' : '10s')) * 1000;
+        const client = await ctx.client(cmd, 'ourci-spawn', {
+          connectTimeoutMs: waitMs,
+          onWaiting: (url) => process.stderr.write(`ourci spawn: waiting for the master at ${url}\n`),
+        });
+        try {
+          const r = await client.call('Task.Spawn', params, { timeoutMs: waitMs + 30_000 });
+          print(o, r, () => r.task);
+        } finally {
+          client.close();
+        }
+      },
+    );
 
   program
     .command('run')

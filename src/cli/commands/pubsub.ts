@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { httpCall } from '../../shared/rpc/http-call';
 import type { MethodName, Params, Result } from '../../shared/rpc/catalog';
 import type { CliContext } from '../context';
-import { parseDuration } from '../context';
+import { parseDuration, parseNumberFlag } from '../context';
 import { print, table } from '../output';
 
 type Call = <K extends MethodName>(cmd: Command, method: K, params: Params<K>) => Promise<Result<K>>;
@@ -66,7 +66,11 @@ export function registerPubSub(program: Command, ctx: CliContext): void {
     .option('--ack', 'acknowledge what was received right away')
     .option('--json', 'print JSON')
     .action(async (sub: string, o: { max: string; wait: string; ack?: boolean; json?: boolean }, cmd: Command) => {
-      const r = await call(cmd, 'PubSub.Pull', { subscription: sub, maxMessages: Number(o.max), waitSeconds: Number(o.wait) });
+      const r = await call(cmd, 'PubSub.Pull', {
+        subscription: sub,
+        maxMessages: parseNumberFlag('--max', o.max, { integer: true, min: 1 }),
+        waitSeconds: parseNumberFlag('--wait', o.wait, { min: 0 }),
+      });
       if (o.ack && r.receivedMessages.length > 0) {
         await call(cmd, 'PubSub.Acknowledge', { subscription: sub, ackIds: r.receivedMessages.map((m) => m.ackId) });
       }
@@ -101,7 +105,8 @@ export function registerPubSub(program: Command, ctx: CliContext): void {
     .requiredOption('--seconds <n>', 'new deadline in seconds from now (1-600)')
     .option('--json', 'print JSON')
     .action(async (sub: string, ackIds: string[], o: { seconds: string; json?: boolean }, cmd: Command) => {
-      const r = await call(cmd, 'PubSub.ModifyAckDeadline', { subscription: sub, ackIds, ackDeadlineSeconds: Number(o.seconds) });
+      const r = await call(cmd, 'PubSub.ModifyAckDeadline', { subscription: sub, ackIds, ackDeadlineSeconds: parseNumberFlag('--seconds', o.seconds, { integer: true, min: 0 }),
+      });
       print(o, r, () => `extended ${r.modified}${r.cancelledAckIds.length ? `; cancelled: ${r.cancelledAckIds.join(' ')}` : ''}`);
     });
 
@@ -140,7 +145,7 @@ export function registerPubSub(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'print JSON')
     .action(async (sub: string, o: { limit: string; json?: boolean }, cmd: Command) => {
-      const r = await call(cmd, 'PubSub.ListDeadLetters', { subscription: sub, limit: Number(o.limit) });
+      const r = await call(cmd, 'PubSub.ListDeadLetters', { subscription: sub, limit: parseNumberFlag('--limit', o.limit, { integer: true, min: 1 }) });
       print(o, r, () =>
         r.messages.length === 0
           ? '(no dead letters)'
@@ -179,13 +184,31 @@ export function registerPubSub(program: Command, ctx: CliContext): void {
         const r = await call(cmd, 'PubSub.CreateSubscription', {
           name,
           topic: o.topic,
-          ackDeadlineSeconds: o.ackDeadline ? Number(o.ackDeadline) : undefined,
-          maxDeliveryAttempts: o.maxAttempts ? Number(o.maxAttempts) : undefined,
+          ackDeadlineSeconds: o.ackDeadline ? parseNumberFlag('--ack-deadline', o.ackDeadline, { integer: true }) : undefined,
+          maxDeliveryAttempts: o.maxAttempts ? parseNumberFlag('--max-attempts', o.maxAttempts, { integer: true }) : undefined,
           retentionSeconds: o.retention ? Math.round(parseDuration(o.retention)) : undefined,
         });
         print(o, r, () => `${r.created ? 'created' : 'exists'} ${name} on ${o.topic}`);
       },
     );
+
+  ps.command('update-subscription <name>')
+    .description('change a subscription\'s settings (e.g. the lease of a topic\'s default subscription); applies to later deliveries')
+    .option('--ack-deadline <seconds>', 'lease length (1-600)')
+    .option('--max-attempts <n>', 'deliveries before dead-lettering')
+    .option('--retention <duration>', 'how long undelivered messages are kept')
+    .option('--json', 'print JSON')
+    .action(async (name: string, o: { ackDeadline?: string; maxAttempts?: string; retention?: string; json?: boolean }, cmd: Command) => {
+      if (!o.ackDeadline && !o.maxAttempts && !o.retention) throw new Error('nothing to change: give --ack-deadline, --max-attempts or --retention');
+      const r = await call(cmd, 'PubSub.UpdateSubscription', {
+        name,
+        ackDeadlineSeconds: o.ackDeadline ? Number(o.ackDeadline) : undefined,
+        maxDeliveryAttempts: o.maxAttempts ? Number(o.maxAttempts) : undefined,
+        retentionSeconds: o.retention ? Math.round(parseDuration(o.retention)) : undefined,
+      });
+      const s = r.subscription;
+      print(o, r, () => `${s.name}: ack deadline ${s.ackDeadlineSeconds}s, ${s.maxDeliveryAttempts} delivery attempts, retention ${s.retentionSeconds}s`);
+    });
 
   ps.command('delete-subscription <name>')
     .description('delete a subscription and its undelivered messages')

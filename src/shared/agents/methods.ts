@@ -20,6 +20,9 @@ export type AgentInfo = z.infer<typeof AgentInfo>;
 
 export const BoardHealth = z.enum(['ok', 'degraded', 'quarantined']);
 
+/** `paused`: the bench stopped pulling for all its boards (the operator's pause). */
+export const BoardState = z.enum(['idle', 'busy', 'flashing', 'locked', 'offline', 'quarantined', 'probing', 'paused']);
+
 export const BoardInfo = z.object({
   id: z.string(),
   type: z.string(),
@@ -29,7 +32,7 @@ export const BoardInfo = z.object({
   chip: z.string().optional(),
   flashSize: z.number().optional(),
   topic: z.string().optional(),
-  state: z.enum(['idle', 'busy', 'flashing', 'locked', 'offline', 'quarantined', 'probing']),
+  state: BoardState,
   health: BoardHealth,
   consecutiveFailures: z.number().int().optional(),
   currentTask: z.string().optional(),

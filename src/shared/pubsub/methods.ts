@@ -9,13 +9,27 @@ export const ACK_DEADLINE_DEFAULT = 60;
 export const MAX_DELIVERY_ATTEMPTS_DEFAULT = 5;
 export const RETENTION_DEFAULT_SECONDS = 7 * 24 * 3600;
 
+/** Latest instant a JavaScript Date can hold (year 275760). */
+const MAX_TIME_MS = 8.64e15;
+
 /** RFC 3339 time, or milliseconds since the epoch. */
-export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]);
+export const TimeInput = z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative().max(MAX_TIME_MS)]);
 
 const Attributes = z.record(z.string().max(256), z.string().max(1024));
 
+/** Deepest nesting accepted in message data. Storing and delivering a message serializes it
+ * recursively, so unbounded depth would overflow the stack. */
+export const MAX_DATA_DEPTH = 100;
+
+function depthWithin(v: unknown, max: number): boolean {
+  if (typeof v !== 'object' || v === null) return true;
+  if (max === 0) return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (!depthWithin(x, max - 1)) return false;
+  return true;
+}
+
 export const OutgoingMessage = z.object({
-  data: z.unknown(),
+  data: z.unknown().refine((v) => depthWithin(v, MAX_DATA_DEPTH), `data may nest at most ${MAX_DATA_DEPTH} levels deep`),
   attributes: Attributes.optional(),
   expireTime: TimeInput.optional(),
 });

@@ -1,0 +1,32 @@
+// Status as colour + symbol + word, so it reads without colour too.
+const SYMBOL: Record<string, string> = {
+  success: '✔',
+  failure: '✖',
+  error: '⚠',
+  timeout: '⏱',
+  cancelled: '⊘',
+  expired: '⌛',
+  running: '●',
+  queued: '◌',
+  lost: '↯',
+  released: '↺',
+  idle: '○',
+  busy: '●',
+  paused: '❙❙',
+  draining: '↧',
+  ok: '✔',
+  degraded: '⚠',
+  quarantined: '⛔',
+  offline: '○',
+  flashing: '⚡',
+  locked: '🔒',
+  probing: '…',
+};
+
+export function StatusBadge({ status, title }: { status: string; title?: string }) {
+  return (
+    <span className={`badge s-${status}`} title={title ?? status} data-status={status}>
+      <span aria-hidden="true">{SYMBOL[status] ?? '•'}</span> {status}
+    </span>
+  );
+}
