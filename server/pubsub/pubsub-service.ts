@@ -10,7 +10,7 @@ import {
   type ReceivedMessage,
   type SubscriptionInfo,
 } from '../../src/shared/pubsub/methods';
-import { MinHeap } from './min-heap';
+import { MinHeap, type HeapEntry } from './min-heap';
 import {
   newSub,
   type Delivery,
@@ -46,6 +46,10 @@ export interface PullInput {
 }
 
 const RECENT_ACKS = 100_000;
+
+/** A lease heap entry that still describes its delivery's current lease. */
+const isCurrentLease = (e: HeapEntry<Delivery>): boolean =>
+  e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
 const SWEEP_INTERVAL_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MSG_ID_BLOCK = 10_000;
@@ -572,6 +576,9 @@ export class PubSubService {
   }
 
   private scheduleLease(d: Delivery): void {
+    // Most entries go stale (acked) long before their deadline: drop them in bulk once they
+    // outnumber the live leases (byAckId holds exactly those), so acked messages are not kept.
+    if (this.leases.size > 2 * this.byAckId.size + 1024) this.leases.retain(isCurrentLease);
     this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
     if (d.deadline < this.leaseTimerAt) this.armLeaseTimer();
   }
@@ -593,9 +600,8 @@ export class PubSubService {
     const now = this.now();
     for (let top = this.leases.peek(); top && top.at <= now; top = this.leases.peek()) {
       this.leases.pop();
-      const d = top.item;
-      if (d.state !== DeliveryState.Leased || d.seq !== top.stamp || d.deadline !== top.at) continue;
-      this.release(d, true);
+      if (!isCurrentLease(top)) continue;
+      this.release(top.item, true);
     }
     this.armLeaseTimer();
   }
