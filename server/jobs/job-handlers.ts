@@ -3,6 +3,7 @@ import { ForbiddenError, NotFoundError } from '../../src/shared/errors';
 import * as J from '../../src/shared/jobs/methods';
 import { LogAppend, LogRead } from '../../src/shared/logs/methods';
 import type { Principal } from '../auth/principal';
+import { AppendScheduler } from '../logs/append-scheduler';
 import type { LogStore } from '../logs/log-store';
 import type { Registry } from '../rpc/registry';
 import { attemptOut, jobOut, taskOut } from './format';
@@ -50,6 +51,9 @@ export function registerJobMethods(registry: Registry, jobs: JobService, store: 
   registry.add(J.TaskSpawn, (p, ctx) => jobs.spawn(p, ctx.principal));
   registry.add(J.TaskStart, ({ ackId, agent, board }, ctx) => jobs.start(ackId, agent ?? ctx.principal.name, board, ctx.channel));
   registry.add(J.TaskFinish, ({ ackId, exitCode, reason, message }) => ({ task: jobs.finish(ackId, exitCode, reason, message) }));
+  registry.add(J.TaskNext, ({ subscriptions, waitSeconds, agent, board, finish }, ctx) =>
+    jobs.next({ subscriptions, waitMs: (waitSeconds ?? 30) * 1000, agent: agent ?? ctx.principal.name, board, finish }, ctx.channel, ctx.signal),
+  );
 
   registry.add(J.TaskGet, ({ task }, ctx) => {
     const row = jobs.taskRow(idOf(task, 'task'));
@@ -59,8 +63,10 @@ export function registerJobMethods(registry: Registry, jobs: JobService, store: 
   });
   registry.add(J.TaskCancel, ({ task, reason }) => ({ task: jobs.cancelTask(idOf(task, 'task'), reason ?? 'cancelled by an admin') }));
 
+  // Appends take a bounded share of each event-loop turn so streaming logs never slow dispatch.
+  const appends = new AppendScheduler();
   registry.add(LogAppend, ({ task, attempt, offset, data }, ctx) =>
-    jobs.appendLog(ctx.principal, idOf(task, 'task'), attempt, offset, data),
+    appends.run(data.length, () => jobs.appendLog(ctx.principal, idOf(task, 'task'), attempt, offset, data)),
   );
 
   registry.add(LogRead, ({ task, attempt, offset, limit }, ctx) => {

@@ -73,6 +73,14 @@ export interface SpawnInput {
   parent?: string;
 }
 
+export interface NextInput {
+  subscriptions: string[];
+  waitMs: number;
+  agent: string;
+  board?: string;
+  finish?: { ackId: string; exitCode: number; reason?: string; message?: string };
+}
+
 interface ActiveJob {
   row: JobRow;
   active: Set<ActiveTask>;
@@ -91,6 +99,8 @@ interface ActiveAttempt {
   task: ActiveTask;
   timer: NodeJS.Timeout | null;
   channel?: Channel;
+  /** Loaded from the store at start (the master restarted while it ran). */
+  restored?: boolean;
 }
 
 const KILL_GRACE_MS = 10_000;
@@ -354,6 +364,28 @@ export class JobService {
     return taskOut(task.row);
   }
 
+  /**
+   * Task.Next: the previous attempt's finish (optional), then a long poll for one delivery and
+   * its start, each exactly as Task.Finish, PubSub.Pull and Task.Start do; one round trip on
+   * the agent's hot path instead of three.
+   */
+  async next(p: NextInput, channel: Channel | undefined, signal: AbortSignal) {
+    const finished = p.finish ? this.finish(p.finish.ackId, p.finish.exitCode, p.finish.reason, p.finish.message) : undefined;
+    const deadline = Date.now() + p.waitMs;
+    for (;;) {
+      const [d] = await this.o.pubsub.pull({ subscriptions: p.subscriptions, max: 1, waitMs: Math.max(0, deadline - Date.now()), signal });
+      if (!d) return { finished };
+      try {
+        const start = this.start(d.ackId, p.agent, p.board, channel);
+        return { finished, next: { ackId: d.ackId, subscription: d.subscription, deliveryAttempt: d.deliveryAttempt, start } };
+      } catch (err) {
+        // Task.Start refused this delivery (its task ended or is being cancelled); an agent
+        // calling Task.Start itself would move on to the next one, and so do we.
+        if (!(err instanceof ConflictError)) throw err;
+      }
+    }
+  }
+
   // ---- cancel, retry, wait -------------------------------------------------------------------
 
   cancelTask(id: number, reason: string): Task {
@@ -465,13 +497,15 @@ export class JobService {
     if (!att || att.row.attempt !== attempt) {
       throw new LeaseLostError({ task: String(taskId), attempt, reason: 'this attempt is not running' });
     }
-    const buf = Buffer.from(data, 'utf8');
-    if (buf.length > MAX_LOG_CHUNK_BYTES) throw new PayloadTooLargeError(`log chunks are at most ${MAX_LOG_CHUNK_BYTES} bytes`);
-    const r = this.o.logs.append(String(taskId), attempt, offset, buf);
+    // The text goes to the log store as it is (no Buffer copy of every chunk); only its length is needed here.
+    const bytes = Buffer.byteLength(data, 'utf8');
+    if (bytes > MAX_LOG_CHUNK_BYTES) throw new PayloadTooLargeError(`log chunks are at most ${MAX_LOG_CHUNK_BYTES} bytes`);
+    const r = this.o.logs.append(String(taskId), attempt, offset, data, bytes);
     att.row.logBytes = r.length;
     const topic = `task/${taskId}/log`;
     if (r.written.length > 0 && this.o.events.hasSubscribers(topic)) {
-      this.o.events.emit(topic, 'log.chunk', { task: String(taskId), attempt, offset: r.offset, data: r.written.toString('utf8') });
+      const text = typeof r.written === 'string' ? r.written : r.written.toString('utf8');
+      this.o.events.emit(topic, 'log.chunk', { task: String(taskId), attempt, offset: r.offset, data: text });
     }
     return { length: r.length };
   }
@@ -552,7 +586,9 @@ export class JobService {
     att.row.exitCode = exitCode;
     att.row.reason = reason;
     att.row.finishedAt = this.now();
-    att.row.logBytes = this.o.logs.length(String(task.row.id), att.row.attempt);
+    // Appends keep logBytes current for attempts started by this process; only one restored
+    // from the store (its appends since the last write unknown) asks the log store (a stat).
+    if (att.restored) att.row.logBytes = this.o.logs.length(String(task.row.id), att.row.attempt);
     this.byAck.delete(att.row.ackId);
     this.o.tokens.revoke(att.row.tokenHash);
     this.o.logs.close(String(task.row.id), att.row.attempt);
@@ -619,7 +655,7 @@ export class JobService {
     for (const row of snap.attempts) {
       const task = this.tasks.get(row.task);
       if (!task || task.row.attempts !== row.attempt) continue;
-      const att: ActiveAttempt = { row, task, timer: null };
+      const att: ActiveAttempt = { row, task, timer: null, restored: true };
       task.attempt = att;
       this.byAck.set(row.ackId, att);
       this.o.tokens.restore(row.tokenHash, { job: String(task.row.job), task: String(row.task), attempt: row.attempt });

@@ -30,6 +30,42 @@ const MIGRATIONS = [
 
 type Raw = Record<string, unknown>;
 
+const JOB_COLUMNS = [
+  'id', 'status', 'finished', 'trigger', 'title', 'repo', 'sha', 'ref', 'pr', 'root_task', 'tasks_total', 'tasks_done',
+  'tasks_failed', 'first_failed_task', 'retry_of', 'created_at', 'finished_at', 'cancel_reason', 'env', 'root',
+];
+const TASK_COLUMNS = [
+  'id', 'job', 'parent', 'name', 'topic', 'args', 'env', 'image', 'timeout_s', 'status', 'attempts', 'exit_code', 'reason',
+  'agent', 'board', 'created_at', 'started_at', 'finished_at', 'message_id',
+];
+const ATTEMPT_COLUMNS = [
+  'task', 'attempt', 'status', 'agent', 'board', 'ack_id', 'subscription', 'token_hash', 'exit_code', 'reason', 'started_at',
+  'finished_at', 'log_bytes',
+];
+/**
+ * An upsert with positional parameters in `columns` order (the param builders below follow
+ * it). An update rather than INSERT OR REPLACE: a replace deletes the row and every index
+ * entry and inserts them again; an update leaves alone the indexes on identity columns
+ * (`fixed`: a task's job, a job's repo and PR, an attempt's ackId), which never change.
+ */
+function upsert(table: string, columns: string[], key: string[], fixed: string[]): string {
+  const set = columns.filter((c) => !key.includes(c) && !fixed.includes(c)).map((c) => `${c} = excluded.${c}`);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+    ON CONFLICT(${key.join(', ')}) DO UPDATE SET ${set.join(', ')}`;
+}
+
+/**
+ * JSON of values that never change once a row exists (a task's args and env, a job's env and
+ * root), serialised once rather than on every status change. Keyed by the value itself, so a
+ * field given a new object is serialised again; nothing mutates these in place.
+ */
+const jsonCache = new WeakMap<object, string>();
+function frozenJson(v: object): string {
+  let s = jsonCache.get(v);
+  if (s === undefined) jsonCache.set(v, (s = JSON.stringify(v)));
+  return s;
+}
+
 const json = <T>(v: unknown): T => JSON.parse(v as string) as T;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : (v as number));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
@@ -101,26 +137,94 @@ function attemptFrom(r: Raw): AttemptRow {
   };
 }
 
+/** Values in JOB_COLUMNS order. */
+function jobParams(j: JobRow): unknown[] {
+  return [
+    j.id, // id
+    j.status, // status
+    j.finished ? 1 : 0, // finished
+    j.trigger, // trigger
+    j.title, // title
+    j.repo, // repo
+    j.sha, // sha
+    j.ref, // ref
+    j.pr, // pr
+    j.rootTask, // root_task
+    j.tasksTotal, // tasks_total
+    j.tasksDone, // tasks_done
+    j.tasksFailed, // tasks_failed
+    j.firstFailedTask, // first_failed_task
+    j.retryOf, // retry_of
+    j.createdAt, // created_at
+    j.finishedAt, // finished_at
+    j.cancelReason, // cancel_reason
+    frozenJson(j.env), // env
+    frozenJson(j.root), // root
+  ];
+}
+
+/** Values in TASK_COLUMNS order. */
+function taskParams(t: TaskRow): unknown[] {
+  return [
+    t.id, // id
+    t.job, // job
+    t.parent, // parent
+    t.name, // name
+    t.topic, // topic
+    frozenJson(t.args), // args
+    frozenJson(t.env), // env
+    t.image, // image
+    t.timeoutSeconds, // timeout_s
+    t.status, // status
+    t.attempts, // attempts
+    t.exitCode, // exit_code
+    t.reason, // reason
+    t.agent, // agent
+    t.board, // board
+    t.createdAt, // created_at
+    t.startedAt, // started_at
+    t.finishedAt, // finished_at
+    t.messageId, // message_id
+  ];
+}
+
+/** Values in ATTEMPT_COLUMNS order. */
+function attemptParams(a: AttemptRow): unknown[] {
+  return [
+    a.task, // task
+    a.attempt, // attempt
+    a.status, // status
+    a.agent, // agent
+    a.board, // board
+    a.ackId, // ack_id
+    a.subscription, // subscription
+    a.tokenHash, // token_hash
+    a.exitCode, // exit_code
+    a.reason, // reason
+    a.startedAt, // started_at
+    a.finishedAt, // finished_at
+    a.logBytes, // log_bytes
+  ];
+}
+
 export class SqliteStateStore implements StateStore {
   private readonly s: Record<string, Statement>;
+  /**
+   * Rows changed since the last group commit, written once each when it runs, with their state
+   * at that moment: a job's row changes with every task spawned or finished, a task's with each
+   * step of its attempt, and a busy turn would otherwise write the same row many times.
+   */
+  private readonly dirtyJobs = new Map<number, JobRow>();
+  private readonly dirtyTasks = new Map<number, TaskRow>();
+  private readonly dirtyAttempts = new Map<string, AttemptRow>();
 
   constructor(private readonly sql: SqliteDb) {
     sql.migrate('jobs', MIGRATIONS);
     const db = sql.db;
     this.s = {
-      putJob: db.prepare(
-        `INSERT OR REPLACE INTO jobs VALUES (@id, @status, @finished, @trigger, @title, @repo, @sha, @ref, @pr, @root_task,
-           @tasks_total, @tasks_done, @tasks_failed, @first_failed_task, @retry_of, @created_at, @finished_at,
-           @cancel_reason, @env, @root)`,
-      ),
-      putTask: db.prepare(
-        `INSERT OR REPLACE INTO tasks VALUES (@id, @job, @parent, @name, @topic, @args, @env, @image, @timeout_s, @status,
-           @attempts, @exit_code, @reason, @agent, @board, @created_at, @started_at, @finished_at, @message_id)`,
-      ),
-      putAttempt: db.prepare(
-        `INSERT OR REPLACE INTO attempts VALUES (@task, @attempt, @status, @agent, @board, @ack_id, @subscription,
-           @token_hash, @exit_code, @reason, @started_at, @finished_at, @log_bytes)`,
-      ),
+      putJob: db.prepare(upsert('jobs', JOB_COLUMNS, ['id'], ['repo', 'pr'])),
+      putTask: db.prepare(upsert('tasks', TASK_COLUMNS, ['id'], ['job'])),
+      putAttempt: db.prepare(upsert('attempts', ATTEMPT_COLUMNS, ['task', 'attempt'], ['ack_id'])),
       getJob: db.prepare('SELECT * FROM jobs WHERE id = ?'),
       getTask: db.prepare('SELECT * FROM tasks WHERE id = ?'),
       tasksOfJob: db.prepare('SELECT * FROM tasks WHERE job = ? ORDER BY id'),
@@ -147,73 +251,23 @@ export class SqliteStateStore implements StateStore {
   }
 
   putJob(j: JobRow): void {
-    const p = {
-      id: j.id,
-      status: j.status,
-      finished: j.finished ? 1 : 0,
-      trigger: j.trigger,
-      title: j.title,
-      repo: j.repo,
-      sha: j.sha,
-      ref: j.ref,
-      pr: j.pr,
-      root_task: j.rootTask,
-      tasks_total: j.tasksTotal,
-      tasks_done: j.tasksDone,
-      tasks_failed: j.tasksFailed,
-      first_failed_task: j.firstFailedTask,
-      retry_of: j.retryOf,
-      created_at: j.createdAt,
-      finished_at: j.finishedAt,
-      cancel_reason: j.cancelReason,
-      env: JSON.stringify(j.env),
-      root: JSON.stringify(j.root),
-    };
-    this.sql.enqueue(() => this.s.putJob!.run(p));
+    if (this.dirtyJobs.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyJobs, this.s.putJob!, jobParams));
+    this.dirtyJobs.set(j.id, j);
   }
 
   putTask(t: TaskRow): void {
-    const p = {
-      id: t.id,
-      job: t.job,
-      parent: t.parent,
-      name: t.name,
-      topic: t.topic,
-      args: JSON.stringify(t.args),
-      env: JSON.stringify(t.env),
-      image: t.image,
-      timeout_s: t.timeoutSeconds,
-      status: t.status,
-      attempts: t.attempts,
-      exit_code: t.exitCode,
-      reason: t.reason,
-      agent: t.agent,
-      board: t.board,
-      created_at: t.createdAt,
-      started_at: t.startedAt,
-      finished_at: t.finishedAt,
-      message_id: t.messageId,
-    };
-    this.sql.enqueue(() => this.s.putTask!.run(p));
+    if (this.dirtyTasks.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyTasks, this.s.putTask!, taskParams));
+    this.dirtyTasks.set(t.id, t);
   }
 
   putAttempt(a: AttemptRow): void {
-    const p = {
-      task: a.task,
-      attempt: a.attempt,
-      status: a.status,
-      agent: a.agent,
-      board: a.board,
-      ack_id: a.ackId,
-      subscription: a.subscription,
-      token_hash: a.tokenHash,
-      exit_code: a.exitCode,
-      reason: a.reason,
-      started_at: a.startedAt,
-      finished_at: a.finishedAt,
-      log_bytes: a.logBytes,
-    };
-    this.sql.enqueue(() => this.s.putAttempt!.run(p));
+    if (this.dirtyAttempts.size === 0) this.sql.enqueue(() => this.writeDirty(this.dirtyAttempts, this.s.putAttempt!, attemptParams));
+    this.dirtyAttempts.set(`${a.task}/${a.attempt}`, a);
+  }
+
+  private writeDirty<K, R>(rows: Map<K, R>, stmt: Statement, params: (r: R) => unknown[]): void {
+    for (const r of rows.values()) stmt.run(params(r));
+    rows.clear();
   }
 
   getJob(id: number): JobRow | undefined {

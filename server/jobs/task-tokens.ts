@@ -11,11 +11,22 @@ export interface TokenOwner {
 
 export const digestToken = (t: string): string => createHash('sha256').update(t).digest('hex');
 
+const TOKEN_BYTES = 24;
+/** Random bytes fetched 256 tokens at a time: one call into the CSPRNG costs as much as a
+ * token's worth of bytes, and an attempt starts with every task dispatched. */
+const POOL_BYTES = TOKEN_BYTES * 256;
+
 export class TaskTokens {
   private readonly byDigest = new Map<string, TokenOwner>();
+  private pool = Buffer.alloc(0);
+  private poolAt = 0;
 
   issue(owner: TokenOwner): { token: string; digest: string } {
-    const token = `oct_${randomBytes(24).toString('base64url')}`;
+    if (this.poolAt + TOKEN_BYTES > this.pool.length) {
+      this.pool = randomBytes(POOL_BYTES);
+      this.poolAt = 0;
+    }
+    const token = `oct_${this.pool.toString('base64url', this.poolAt, (this.poolAt += TOKEN_BYTES))}`;
     const digest = digestToken(token);
     this.byDigest.set(digest, owner);
     return { token, digest };

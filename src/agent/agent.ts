@@ -5,15 +5,28 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectMaster, type MasterClient } from '../client/master-client';
-import { ErrorCode, OurciError } from '../shared/errors';
-import type { ReceivedMessage } from '../shared/pubsub/methods';
-import type { Result } from '../shared/rpc/catalog';
+import { ErrorCode, OurciError, isRetryableCode } from '../shared/errors';
+import type { Params, Result } from '../shared/rpc/catalog';
 import { LeaseKeeper } from './lease-keeper';
 import { LogStreamer } from './log-streamer';
 import { ProcessRun, type RunResult } from './process-runner';
 import { SecretMasker, secretsOf } from './secret-masker';
 
 export type TaskStart = Result<'Task.Start'>;
+
+/** A started delivery: what Task.Next (or PubSub.Pull + Task.Start) hands the agent. */
+type Delivery = NonNullable<Result<'Task.Next'>['next']>;
+
+/** An ended attempt's report, sent with the next Task.Next. */
+interface FinishReport {
+  task: string;
+  ackId: string;
+  exitCode: number;
+  reason: 'exit' | 'timeout' | 'cancelled' | 'error' | 'signal';
+  message?: string;
+}
+
+const reportParams = ({ ackId, exitCode, reason, message }: FinishReport): Params<'Task.Finish'> => ({ ackId, exitCode, reason, message });
 
 /** What a task's environment hooks see (the bench adds its board here). */
 export interface TaskContext {
@@ -67,6 +80,8 @@ export class Agent {
   private loopDone: Promise<void> | null = null;
   private readonly ownsClient: boolean;
   private readonly log: (line: string) => void;
+  /** False once the master turned out not to know Task.Next (an older master). */
+  private taskNext = true;
   /** Tasks finished by this agent (for tests and status lines). */
   completed = 0;
 
@@ -133,17 +148,16 @@ export class Agent {
   private async loop(): Promise<void> {
     await this.register();
     let backoff = 500;
+    // The last task's report travels with the next Task.Next (one round trip per task); it is
+    // kept until the master has confirmed it, and sent as a plain Task.Finish when we stop.
+    let finish: FinishReport | undefined;
     while (!this.draining) {
       this.state = 'idle';
-      let msg: ReceivedMessage | undefined;
+      let got: Delivery | undefined;
       try {
-        const wait = this.cfg.pullWaitSeconds ?? 30;
-        const r = await this.client.call(
-          'PubSub.Pull',
-          { subscriptions: this.cfg.topics, maxMessages: 1, waitSeconds: wait },
-          { timeoutMs: (wait + 30) * 1000, signal: this.pullAbort.signal },
-        );
-        msg = r.receivedMessages[0];
+        got = await this.take(finish);
+        if (finish) this.completed++;
+        finish = undefined;
         backoff = 500;
       } catch (err) {
         if (this.draining) break;
@@ -153,19 +167,69 @@ export class Agent {
           if (this.ownsClient) this.client.close();
           throw err;
         }
+        if (finish && !(err instanceof OurciError && isRetryableCode(err.code))) {
+          // The master refused the report itself (e.g. 409: the attempt is no longer current).
+          this.log(`agent ${this.cfg.name}: could not report task ${finish.task}: ${(err as Error).message}`);
+          finish = undefined;
+        }
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 10_000);
         continue;
       }
-      if (!msg) continue;
+      if (!got) continue;
       if (this.draining) {
-        await this.nack(msg.subscription, msg.ackId);
+        await this.nack(got.subscription, got.ackId);
         break;
       }
-      await this.runTask(msg);
+      finish = await this.runTask(got);
     }
+    if (finish) await this.report(finish);
     this.state = 'stopped';
     if (this.ownsClient) this.client.close();
+  }
+
+  /**
+   * Reports the last task (if any) and waits for the next one: Task.Next in one round trip, or
+   * Task.Finish, PubSub.Pull and Task.Start on a master without it. Resolves with nothing when
+   * the poll timed out or the delivery could not be started.
+   */
+  private async take(finish: FinishReport | undefined): Promise<Delivery | undefined> {
+    const wait = this.cfg.pullWaitSeconds ?? 30;
+    const opts = { timeoutMs: (wait + 30) * 1000, signal: this.pullAbort.signal };
+    if (this.taskNext) {
+      try {
+        const r = await this.client.call(
+          'Task.Next',
+          { subscriptions: this.cfg.topics, waitSeconds: wait, agent: this.cfg.name, board: this.cfg.board, finish: finish && reportParams(finish) },
+          opts,
+        );
+        return r.next;
+      } catch (err) {
+        if (!(err instanceof OurciError && err.code === ErrorCode.MethodNotFound)) throw err;
+        this.taskNext = false;
+      }
+    }
+    if (finish) await this.client.call('Task.Finish', reportParams(finish), { retry: true, timeoutMs: 10 * 60_000 });
+    const r = await this.client.call('PubSub.Pull', { subscriptions: this.cfg.topics, maxMessages: 1, waitSeconds: wait }, opts);
+    const msg = r.receivedMessages[0];
+    if (!msg) return undefined;
+    try {
+      const start = await this.client.call('Task.Start', { ackId: msg.ackId, agent: this.cfg.name, board: this.cfg.board }, { retry: true, timeoutMs: 30_000 });
+      return { ackId: msg.ackId, subscription: msg.subscription, deliveryAttempt: msg.deliveryAttempt, start };
+    } catch (err) {
+      this.log(`agent ${this.cfg.name}: could not start a task: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** A plain Task.Finish, when no next task is wanted (draining). Idempotent if already received. */
+  private async report(finish: FinishReport): Promise<void> {
+    try {
+      await this.client.call('Task.Finish', reportParams(finish), { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 });
+      this.completed++;
+    } catch (err) {
+      this.log(`agent ${this.cfg.name}: could not report task ${finish.task}: ${(err as Error).message}`);
+    }
   }
 
   private async nack(subscription: string, ackId: string): Promise<void> {
@@ -176,14 +240,9 @@ export class Agent {
     }
   }
 
-  private async runTask(msg: ReceivedMessage): Promise<void> {
-    let start: TaskStart;
-    try {
-      start = await this.client.call('Task.Start', { ackId: msg.ackId, agent: this.cfg.name, board: this.cfg.board }, { retry: true, timeoutMs: 30_000 });
-    } catch (err) {
-      this.log(`agent ${this.cfg.name}: could not start a task: ${(err as Error).message}`);
-      return;
-    }
+  /** Runs a started task; returns its report, or nothing if the attempt was lost or released. */
+  private async runTask(msg: Delivery): Promise<FinishReport | undefined> {
+    const start = msg.start;
     this.state = 'busy';
     // The delivery's ackId identifies this attempt to operators (and to the tests that play
     // a dead agent's late reports); it is not a credential on its own.
@@ -197,6 +256,8 @@ export class Agent {
         cur.lost = true;
         cur.run?.stop('lost');
       },
+      // A task writing faster than the master takes its log waits on its pipe.
+      onPressure: (full) => (full ? cur.run?.pauseOutput() : cur.run?.resumeOutput()),
     });
     const ctx: TaskContext = { start, log: (text) => emit(text) };
     const emit = (text: string): void => {
@@ -266,23 +327,14 @@ export class Agent {
     this.cfg.hooks?.finished?.(ctx, result);
     if (cur.lost) {
       this.log(`agent ${this.cfg.name}: lost the lease of task ${taskId}; the master gave it to another agent`);
-      return;
+      return undefined;
     }
     if (cur.release) {
       await this.nack(msg.subscription, msg.ackId);
-      return;
+      return undefined;
     }
     const reason = result.reason === 'spawn-error' || result.reason === 'exit' ? 'exit' : result.reason === 'lost' ? 'error' : result.reason;
-    try {
-      await this.client.call(
-        'Task.Finish',
-        { ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message },
-        { retry: true, timeoutMs: this.draining ? 60_000 : 10 * 60_000 },
-      );
-      this.completed++;
-    } catch (err) {
-      this.log(`agent ${this.cfg.name}: could not report task ${taskId}: ${(err as Error).message}`);
-    }
+    return { task: taskId, ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message };
   }
 }
 

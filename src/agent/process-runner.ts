@@ -1,6 +1,7 @@
 // Runs a task as a subprocess in its own process group (execa), streams its combined
 // output, and ends it the way CI agents do: SIGTERM to the whole group, a grace period,
 // then SIGKILL. Whatever the script left running in its group is killed when it exits.
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 
 export type EndReason = 'exit' | 'timeout' | 'cancelled' | 'signal' | 'spawn-error' | 'lost';
@@ -29,6 +30,8 @@ export class ProcessRun {
   private stopReason: EndReason | null = null;
   private pid: number | undefined;
   private killTimer: NodeJS.Timeout | null = null;
+  private output: NodeJS.ReadableStream | undefined;
+  private outputPaused = false;
   private readonly graceMs: number;
 
   constructor(private readonly o: RunOptions) {
@@ -44,9 +47,23 @@ export class ProcessRun {
     this.killTimer = setTimeout(() => this.signalGroup('SIGKILL'), reason === 'lost' ? 0 : this.graceMs);
   }
 
+  /** Stops reading the task's output until resumed: its writes block once the pipe is full. */
+  pauseOutput(): void {
+    this.outputPaused = true;
+    this.output?.pause();
+  }
+
+  resumeOutput(): void {
+    this.outputPaused = false;
+    this.output?.resume();
+  }
+
   private async run(): Promise<RunResult> {
     const started = Date.now();
-    const decoder = new TextDecoder('utf-8');
+    // StringDecoder rather than TextDecoder: same streaming UTF-8 decoding (a character split
+    // across two reads is held back), but Node's TextDecoder costs ~20× more per byte, and a
+    // task writing hundreds of MB of log spends most of the agent's CPU here otherwise.
+    const decoder = new StringDecoder('utf8');
     const timer = setTimeout(() => this.stop('timeout'), this.o.timeoutMs);
     let child;
     try {
@@ -69,16 +86,18 @@ export class ProcessRun {
     this.pid = child.pid;
     if (this.stopReason) this.signalGroup('SIGTERM');
     child.all?.on('data', (chunk: Buffer | string) => {
-      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
       if (text) this.o.onOutput(text);
     });
+    this.output = child.all;
+    if (this.outputPaused) this.output?.pause();
     // A background process that keeps the pipe open must not keep the task alive: once the
     // main process exits, the rest of its group goes too.
     child.once('exit', () => this.signalGroup('SIGKILL'));
     const r = await child;
     clearTimeout(timer);
     if (this.killTimer) clearTimeout(this.killTimer);
-    const tail = decoder.decode();
+    const tail = decoder.end();
     if (tail) this.o.onOutput(tail);
     const durationMs = Date.now() - started;
     const code = (r as { code?: string }).code;

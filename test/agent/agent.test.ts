@@ -131,4 +131,36 @@ describe('agent', () => {
     expect((await admin.call('Job.Get', { job: first.job })).job.status).toBe('success');
     expect((await admin.call('Task.Get', { task: second.task })).task.status).toBe('queued');
   });
+
+  it('keeps all of a fast writer\'s output: the task waits on its pipe instead of the agent dropping it', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    startAgent(m);
+    // 24 MB written at once is far past the agent's 4 MiB high-water mark.
+    const { job, task } = await admin.call('Job.Create', { topic: 't', args: ['sh', '-c', 'yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 24000000; echo; echo end'] });
+    expect((await admin.call('Job.Wait', { job, waitSeconds: 60 })).job.status).toBe('success');
+    const r = await admin.call('Log.Read', { task, offset: -200 });
+    expect(r.data).toContain('\nend\n');
+    expect(r.data).not.toContain('dropped');
+    const header = (await admin.call('Log.Read', { task, limit: 4096 })).data;
+    const payloadStart = header.indexOf('0123456789');
+    expect(r.length).toBeGreaterThan(payloadStart + 24_000_000);
+  }, 90_000);
+
+  it('streams multi-byte output exactly, whatever falls on a 64 KiB chunk boundary', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    startAgent(m);
+    // 2-, 3- and 4-byte characters in lines of odd lengths: chunk cuts land inside characters.
+    const line = 'é€😀 ünïcödé ✓ 日本語 ' + 'x'.repeat(37) + '\n';
+    const count = 9000;
+    const script = `const l = ${JSON.stringify(line)}; for (let i = 0; i < ${count}; i++) process.stdout.write(i + l);`;
+    const { job, task } = await admin.call('Job.Create', { topic: 't', args: [process.execPath, '-e', script] });
+    expect((await admin.call('Job.Wait', { job, waitSeconds: 60 })).job.status).toBe('success');
+    const expected = Array.from({ length: count }, (_, i) => i + line).join('');
+    const log = await admin.call('Log.Read', { task, limit: 4 * 1024 * 1024 });
+    const start = log.data.indexOf('0' + line);
+    expect(start).toBeGreaterThan(0);
+    expect(log.data.slice(start, start + expected.length)).toBe(expected);
+  }, 90_000);
 });

@@ -2,7 +2,9 @@
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { masterLogger } from '../log-output';
 import { createMaster, type Master } from '../../../server/index';
+import { DEFAULT_FANOUT_CAP } from '../../shared/jobs/model';
 import { dataDirOf, DEFAULT_PORT, parsePort } from '../config';
 import { parseDuration, parseSize, type CliContext } from '../context';
 import { addGitHubOptions, githubConfigOf, publicUrlOf, type GitHubFlags } from '../github-settings';
@@ -20,10 +22,12 @@ export function registerMaster(program: Command, ctx: CliContext): void {
     .option('--fsync <policy>', 'normal: durable across a master crash (default); always: also across power loss', 'normal')
     .option('--admin-token <token>', 'admin token instead of the one in the data directory (env OURCI_ADMIN_TOKEN)')
     .option('--agent-token <token>', 'agent token instead of the one in the data directory (env OURCI_AGENT_TOKEN)')
+    .option('--log-format <format>', 'master log on stderr: json, human, or auto (human on a terminal)', 'auto')
     .option('--log-cap <size>', 'bytes kept per task attempt log; past it the head and tail are kept (default 1G)')
     .option('--blob-max-size <size>', 'largest single blob (default 4G)')
     .option('--blob-store-max <size>', 'all blobs together; past it blobs of the oldest finished jobs go (default 50G)')
-    .option('--blob-retention-days <n>', 'delete blobs of jobs finished longer ago than this (default 14)');
+    .option('--blob-retention-days <n>', 'delete blobs of jobs finished longer ago than this (default 14)')
+    .option('--max-tasks-per-job <n>', `fan-out cap: tasks one job may have at most (default ${DEFAULT_FANOUT_CAP})`);
   addGitHubOptions(cmd)
     .addHelpText(
       'after',
@@ -46,12 +50,19 @@ export interface MasterFlags extends GitHubFlags {
   publicRead?: boolean;
   fsync: string;
   logCap?: string;
+  logFormat?: string;
   blobMaxSize?: string;
   blobStoreMax?: string;
   blobRetentionDays?: string;
   adminToken?: string;
   agentToken?: string;
   timeoutGrace?: string;
+  maxTasksPerJob?: string;
+}
+
+function logFormatOf(v: string | undefined): 'json' | 'human' | 'auto' {
+  if (v === undefined || v === 'auto' || v === 'json' || v === 'human') return v ?? 'auto';
+  throw new Error('--log-format must be json, human or auto');
 }
 
 export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): Promise<Master> {
@@ -60,6 +71,10 @@ export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): 
   if (o.store && !o.store.startsWith('sqlite:')) throw new Error(`unknown store ${o.store}: only sqlite:<file> is built in`);
   if (o.fsync !== 'normal' && o.fsync !== 'always') throw new Error('--fsync must be normal or always');
   const dataDir = dataDirOf(o.data, env, file);
+  const fanoutCap = o.maxTasksPerJob === undefined ? undefined : Number(o.maxTasksPerJob);
+  if (fanoutCap !== undefined && (!Number.isSafeInteger(fanoutCap) || fanoutCap < 1)) {
+    throw new Error(`--max-tasks-per-job must be a positive integer, got ${o.maxTasksPerJob}`);
+  }
   const master = await createMaster({
     host: o.host ?? env.OURCI_HOST ?? file.host ?? '127.0.0.1',
     port: parsePort(o.port, '--port') ?? parsePort(env.OURCI_PORT, 'OURCI_PORT') ?? parsePort(file.port, 'port') ?? DEFAULT_PORT,
@@ -71,6 +86,8 @@ export async function runMaster(ctx: CliContext, cmd: Command, o: MasterFlags): 
       agent: o.agentToken ?? env.OURCI_AGENT_TOKEN ?? file.agentToken,
     },
     version: ctx.version,
+    fanoutCap,
+    logger: masterLogger(logFormatOf(o.logFormat)),
     timeoutGraceMs: o.timeoutGrace !== undefined ? parseDuration(o.timeoutGrace) * 1000 : undefined,
     logCapBytes: o.logCap ? parseSize(o.logCap) : undefined,
     blobs: {

@@ -91,40 +91,83 @@ export const TaskSpawn = defineMethod({
   scopes: ['task', 'admin'],
 });
 
+const TaskStartParams = z.object({
+  ackId: z.string().min(1).max(200),
+  agent: z.string().max(200).optional(),
+  board: z.string().max(200).optional(),
+});
+
+const TaskStartResult = z.object({
+  task: Task,
+  job: Job,
+  attempt: z.number().int(),
+  token: z.string(),
+  blobUrl: z.string(),
+  /** The full environment of DESIGN.md §5 (task env, job env, OURCI_* and BUILD_* variables). */
+  env: z.record(z.string(), z.string()),
+  args: z.array(z.string()),
+  timeoutSeconds: z.number(),
+  /** The subscription's lease length: extend well before it runs out (about every third). */
+  ackDeadlineSeconds: z.number(),
+});
+
 export const TaskStart = defineMethod({
   name: 'Task.Start',
   summary: 'Begin an attempt for a delivery; returns the task, its environment and the attempt\'s scoped token.',
-  params: z.object({
-    ackId: z.string().min(1).max(200),
-    agent: z.string().max(200).optional(),
-    board: z.string().max(200).optional(),
-  }),
-  result: z.object({
-    task: Task,
-    job: Job,
-    attempt: z.number().int(),
-    token: z.string(),
-    blobUrl: z.string(),
-    /** The full environment of DESIGN.md §5 (task env, job env, OURCI_* and BUILD_* variables). */
-    env: z.record(z.string(), z.string()),
-    args: z.array(z.string()),
-    timeoutSeconds: z.number(),
-    /** The subscription's lease length: extend well before it runs out (about every third). */
-    ackDeadlineSeconds: z.number(),
-  }),
+  params: TaskStartParams,
+  result: TaskStartResult,
   scopes: ['agent'],
+});
+
+const TaskFinishParams = z.object({
+  ackId: z.string().min(1).max(200),
+  exitCode: z.number().int().min(-1024).max(1024),
+  reason: z.enum(['exit', 'timeout', 'cancelled', 'error', 'signal']).optional(),
+  message: z.string().max(2000).optional(),
 });
 
 export const TaskFinish = defineMethod({
   name: 'Task.Finish',
   summary: 'End an attempt and acknowledge its message in one step. Counted once; a stale ackId is 409.',
-  params: z.object({
-    ackId: z.string().min(1).max(200),
-    exitCode: z.number().int().min(-1024).max(1024),
-    reason: z.enum(['exit', 'timeout', 'cancelled', 'error', 'signal']).optional(),
-    message: z.string().max(2000).optional(),
-  }),
+  params: TaskFinishParams,
   result: z.object({ task: Task }),
+  scopes: ['agent'],
+});
+
+/**
+ * An agent's hot path in one round trip instead of three (an extension of the catalogue):
+ * `Task.Finish` of the previous attempt, then `PubSub.Pull` (one message, long poll) and
+ * `Task.Start` of what it got. Each step means exactly what the separate method does: the
+ * finish is applied (and durable) before the poll starts; a refused finish (409) fails the
+ * call without pulling; a delivery whose task cannot start (it ended meanwhile) is skipped as
+ * an agent would skip it, and the poll goes on. If the reply is lost, the started attempt's
+ * lease runs out and the task is delivered again, as after a lost `PubSub.Pull` reply.
+ */
+export const TaskNext = defineMethod({
+  name: 'Task.Next',
+  summary:
+    'Finish the previous attempt (optional, as Task.Finish), then long-poll the subscriptions for one message ' +
+    'and start its task (as PubSub.Pull + Task.Start): the agent loop in one round trip.',
+  params: z.object({
+    subscriptions: z.array(ResourceName).min(1).max(32),
+    waitSeconds: z.number().min(0).max(300).optional(),
+    agent: z.string().max(200).optional(),
+    board: z.string().max(200).optional(),
+    finish: TaskFinishParams.optional(),
+  }),
+  result: z.object({
+    /** The finished task, when `finish` was given. */
+    finished: Task.optional(),
+    /** The started attempt, unless the poll timed out. */
+    next: z
+      .object({
+        ackId: z.string(),
+        subscription: z.string(),
+        deliveryAttempt: z.number().int(),
+        start: TaskStartResult,
+      })
+      .optional(),
+  }),
   scopes: ['agent'],
 });
 
@@ -144,4 +187,17 @@ export const TaskCancel = defineMethod({
   scopes: ['admin'],
 });
 
-export const jobMethods = [JobCreate, JobList, JobGet, JobCancel, JobRetry, JobWait, TaskSpawn, TaskStart, TaskFinish, TaskGet, TaskCancel] as const;
+export const jobMethods = [
+  JobCreate,
+  JobList,
+  JobGet,
+  JobCancel,
+  JobRetry,
+  JobWait,
+  TaskSpawn,
+  TaskStart,
+  TaskFinish,
+  TaskNext,
+  TaskGet,
+  TaskCancel,
+] as const;

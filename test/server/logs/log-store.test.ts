@@ -51,4 +51,19 @@ describe('log store', () => {
     expect(again.read('7', 1, -9, 100).data.toString()).toBe('line 099\n');
     again.closeAll();
   });
+
+  it('takes text as well as bytes, with the same offsets, overlaps and cap', () => {
+    const s = new LogStore({ dir: tempDir(), capBytes: 40 });
+    // 'é' and '€' are 2 and 3 bytes: offsets count bytes, not characters.
+    expect(s.append('3', 1, 0, 'aé€').length).toBe(6);
+    const r = s.append('3', 1, 1, 'é€b'); // resent overlap: only 'b' is new
+    expect(r).toMatchObject({ length: 7, offset: 6 });
+    expect(r.written.toString()).toBe('b');
+    let offset = 7;
+    for (let i = 0; i < 10; i++) offset = s.append('3', 1, offset, `line ${i}\n`).length; // crosses the 40-byte cap
+    expect(offset).toBe(77);
+    expect(s.read('3', 1, 0, 100).data.toString().startsWith('aé€bline 0\n')).toBe(true);
+    expect(s.read('3', 1, -7, 100).data.toString()).toBe('line 9\n');
+    s.closeAll();
+  });
 });
