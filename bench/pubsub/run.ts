@@ -164,8 +164,11 @@ async function runSystem(peer: Peer, run: number, script: string): Promise<void>
       log(`redelivery after SIGKILL: ${(ms / 1000).toFixed(2)} s`);
     }
   } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await server.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
