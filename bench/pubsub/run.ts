@@ -136,7 +136,10 @@ async function prepare(): Promise<string> {
 async function runSystem(peer: Peer, run: number, script: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${peer.name.toLowerCase()}-`));
   const profileDir = flags.profile && peer.name === 'OurCI' ? join(RUNS_DIR, 'profiles') : undefined;
-  const server = await peer.start(dir, { profileDir });
+  const server = await peer.start(dir, { profileDir }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const ctx: ScenarioContext = { peer, server, script, tag: `r${run}`, profileDir };
   const log = (what: string): void => void process.stdout.write(`  ${peer.name.padEnd(6)} ${what}\n`);
   try {
