@@ -1,8 +1,9 @@
 // Starts a server as a child process on loopback, waits for its "ready" line, and stops it
 // (SIGTERM, then SIGKILL after a grace period) so a benchmark never leaves servers behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+// The dispatch benchmark already has these process helpers; both benchmarks share them.
+import { cpuSecondsOf, stopChild, track } from '../dispatch/master-process';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -13,20 +14,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-
 export async function startServerProcess(
   cmd: string,
   args: string[],
   readyLine: RegExp,
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; label: string },
 ): Promise<ServerProcess> {
-  const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  const child = track(spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${opts.label} did not start in time:\n${output.slice(-2000)}`)), opts.timeoutMs ?? 20_000);
@@ -59,18 +53,6 @@ export async function startServerProcess(
   };
 }
 
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /** A TCP port that was free a moment ago (servers that cannot take port 0 need one). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,16 +64,4 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** CPU seconds (user + system) of a live process, from /proc (Linux). NaN elsewhere. */
-export function cpuSecondsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces): utime is the 14th, stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return NaN;
-  }
 }
