@@ -7,14 +7,24 @@
 // WAL file before commit returns, so it survives the master being killed at any instant; only
 // an OS crash or power cut can lose the last commits. `fsync: 'always'` selects FULL (an fsync
 // per group commit) for hosts where that matters more than throughput.
+//
+// Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a worker
+// thread (wal-checkpointer.ts) so they never stall the event loop.
 import Database from 'better-sqlite3';
+import { WalCheckpointer, type CheckpointTuning } from './wal-checkpointer';
 
 export interface SqliteDbOptions {
   fsync?: 'normal' | 'always';
   /** Called when a group commit fails: the in-memory state is then ahead of disk, so the
    * safe reaction is to stop and restart from disk. Defaults to exiting the process. */
   onFatal?: (err: unknown) => void;
+  /** Checkpoint on a worker thread (default) or, with false, inside commits as SQLite does. */
+  backgroundCheckpoints?: boolean;
+  checkpointTuning?: CheckpointTuning;
 }
+
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
+const DEFAULT_RESTART_FRAMES = 4096;
 
 export class SqliteDb {
   readonly db: Database.Database;
@@ -23,6 +33,9 @@ export class SqliteDb {
   private scheduled = false;
   private closed = false;
   private readonly onFatal: (err: unknown) => void;
+  private readonly checkpointer: WalCheckpointer | null = null;
+  /** Built once: better-sqlite3's transaction() wraps BEGIN/COMMIT/ROLLBACK around a function. */
+  private readonly runOps: (ops: Array<() => void>) => void;
   /** Number of group commits so far (for benchmarks and metrics). */
   commits = 0;
 
@@ -33,6 +46,24 @@ export class SqliteDb {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = OFF');
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+    this.runOps = this.db.transaction((ops: Array<() => void>) => {
+      for (const op of ops) op();
+    });
+    if (opts.backgroundCheckpoints !== false && file !== ':memory:') {
+      // SQLite's own inline checkpoint stays as a backstop for a WAL the worker cannot keep up with.
+      this.db.pragma(`wal_autocheckpoint = ${4 * (opts.checkpointTuning?.restartFrames ?? DEFAULT_RESTART_FRAMES)}`);
+      this.checkpointer = new WalCheckpointer({
+        restartFrames: DEFAULT_RESTART_FRAMES,
+        ...opts.checkpointTuning,
+        file,
+        synchronous: opts.fsync === 'always' ? 'FULL' : 'NORMAL',
+        onFailure: (err) => {
+          // Correctness never depended on the worker: fall back to SQLite's own checkpoints.
+          process.stderr.write(`ourci: background checkpoints stopped (${String(err)}); checkpointing inline\n`);
+          if (!this.closed) this.db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+        },
+      });
+    }
     this.onFatal =
       opts.onFatal ??
       ((err) => {
@@ -66,6 +97,11 @@ export class SqliteDb {
     this.schedule();
   }
 
+  /** Background checkpoints and WAL rewinds so far; undefined when SQLite checkpoints inline. */
+  checkpointStats(): { checkpoints: number; rewinds: number } | undefined {
+    return this.checkpointer ? { ...this.checkpointer.stats } : undefined;
+  }
+
   /** Resolves when every write queued so far is committed. */
   commit(): Promise<void> {
     if (this.pending.length === 0) return Promise.resolve();
@@ -84,6 +120,7 @@ export class SqliteDb {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    this.checkpointer?.close();
     this.db.close();
   }
 
@@ -102,9 +139,7 @@ export class SqliteDb {
     this.waiters = [];
     if (ops.length > 0) {
       try {
-        this.db.transaction(() => {
-          for (const op of ops) op();
-        })();
+        this.runOps(ops);
         this.commits++;
       } catch (err) {
         for (const w of waiters) w.reject(err);
@@ -113,5 +148,18 @@ export class SqliteDb {
       }
     }
     for (const w of waiters) w.resolve();
+    if (ops.length > 0 && this.checkpointer) this.checkpoint(this.checkpointer);
+  }
+
+  /** After a commit: keep the WAL short. */
+  private checkpoint(cp: WalCheckpointer): void {
+    if (!(cp.restartDue && !cp.busy)) return cp.afterCommit(Date.now());
+    cp.restartDue = false;
+    // In a later turn, so the replies this commit released leave first.
+    setImmediate(() => {
+      if (this.closed) return;
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+      cp.hold(Date.now());
+    });
   }
 }

@@ -1,5 +1,8 @@
 // Binary min-heap keyed by time. Entries are never removed from the middle: callers check on
 // pop whether an entry is still current (lazy deletion), which keeps extensions O(log n).
+// Callers whose entries mostly go stale long before they come due (leases acked within
+// milliseconds of a 60 s deadline) call `retain` now and then, so the heap does not grow
+// with every lease ever taken nor keep finished items alive.
 export interface HeapEntry<T> {
   at: number;
   item: T;
@@ -25,7 +28,9 @@ export class MinHeap<T> {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p]!.at <= a[i]!.at) break;
-      [a[p], a[i]] = [a[i]!, a[p]!];
+      const t = a[p]!;
+      a[p] = a[i]!;
+      a[i] = t;
       i = p;
     }
   }
@@ -37,18 +42,30 @@ export class MinHeap<T> {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]!.at < a[m]!.at) m = l;
-        if (r < a.length && a[r]!.at < a[m]!.at) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
+      this.siftDown(0);
     }
     return top;
+  }
+
+  /** Keeps only the entries `keep` accepts, in O(n). */
+  retain(keep: (e: HeapEntry<T>) => boolean): void {
+    this.a = this.a.filter(keep);
+    for (let i = (this.a.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(i: number): void {
+    const a = this.a;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && a[l]!.at < a[m]!.at) m = l;
+      if (r < a.length && a[r]!.at < a[m]!.at) m = r;
+      if (m === i) return;
+      const t = a[m]!;
+      a[m] = a[i]!;
+      a[i] = t;
+      i = m;
+    }
   }
 }

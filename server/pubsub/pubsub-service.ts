@@ -10,7 +10,7 @@ import {
   type ReceivedMessage,
   type SubscriptionInfo,
 } from '../../src/shared/pubsub/methods';
-import { MinHeap } from './min-heap';
+import { MinHeap, type HeapEntry } from './min-heap';
 import {
   newSub,
   type Delivery,
@@ -22,7 +22,8 @@ import {
   type TopicState,
   type Waiter,
 } from './model';
-import { DeliveryState, type QueueStore } from './queue-store';
+import { DeliveryState, type DeliveryRow, type QueueStore } from './queue-store';
+import { RecentAcks } from './recent-acks';
 
 export interface SubscriptionSettings {
   ackDeadlineSeconds?: number;
@@ -45,6 +46,10 @@ export interface PullInput {
 }
 
 const RECENT_ACKS = 100_000;
+
+/** A lease heap entry that still describes its delivery's current lease. */
+const isCurrentLease = (e: HeapEntry<Delivery>): boolean =>
+  e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
 const SWEEP_INTERVAL_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MSG_ID_BLOCK = 10_000;
@@ -55,7 +60,7 @@ export class PubSubService {
   private subsById = new Map<number, SubState>();
   private byAckId = new Map<string, Delivery>();
   /** Acked ackIds, so a repeated ack of the same delivery is idempotent rather than "lost". */
-  private recentAcks = new Map<string, true>();
+  private recentAcks = new RecentAcks(RECENT_ACKS);
   private leases = new MinHeap<Delivery>();
   private expiries = new MinHeap<MessageState>();
   private leaseTimer: NodeJS.Timeout | null = null;
@@ -158,6 +163,7 @@ export class PubSubService {
     sub.topic.subs.delete(sub);
     this.subs.delete(name);
     this.subsById.delete(sub.id);
+    this.recentAcks.dropSubscription(sub.id);
     this.store.deleteSubscription(sub.id);
     return true;
   }
@@ -250,7 +256,7 @@ export class PubSubService {
         sub.deliveries.set(msg.id, d);
         sub.ready.push(d);
         sub.readyCount++;
-        this.persistDelivery(d);
+        this.persistDelivery(d, true);
       }
       if (msg.refs === 0) this.store.deleteMessage(msg.id);
       else if (msg.expireTime !== null) this.scheduleExpiry(msg);
@@ -472,8 +478,7 @@ export class PubSubService {
 
   private ackDelivery(d: Delivery): void {
     this.forgetLease(d);
-    this.recentAcks.set(d.ackId!, true);
-    if (this.recentAcks.size > RECENT_ACKS) this.recentAcks.delete(this.recentAcks.keys().next().value!);
+    this.recentAcks.add(d.sub.id, d.msg.id, d.ackId!);
     this.remove(d);
   }
 
@@ -571,6 +576,9 @@ export class PubSubService {
   }
 
   private scheduleLease(d: Delivery): void {
+    // Most entries go stale (acked) long before their deadline: drop them in bulk once they
+    // outnumber the live leases (byAckId holds exactly those), so acked messages are not kept.
+    if (this.leases.size > 2 * this.byAckId.size + 1024) this.leases.retain(isCurrentLease);
     this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
     if (d.deadline < this.leaseTimerAt) this.armLeaseTimer();
   }
@@ -592,9 +600,8 @@ export class PubSubService {
     const now = this.now();
     for (let top = this.leases.peek(); top && top.at <= now; top = this.leases.peek()) {
       this.leases.pop();
-      const d = top.item;
-      if (d.state !== DeliveryState.Leased || d.seq !== top.stamp || d.deadline !== top.at) continue;
-      this.release(d, true);
+      if (!isCurrentLease(top)) continue;
+      this.release(top.item, true);
     }
     this.armLeaseTimer();
   }
@@ -671,8 +678,9 @@ export class PubSubService {
     });
   }
 
-  private persistDelivery(d: Delivery): void {
-    this.store.putDelivery({
+  /** `isNew`: the delivery was just made (publish), so its row is inserted rather than updated. */
+  private persistDelivery(d: Delivery, isNew = false): void {
+    const row: DeliveryRow = {
       subId: d.sub.id,
       msgId: d.msg.id,
       state: d.state as DeliveryState,
@@ -681,7 +689,9 @@ export class PubSubService {
       ackId: d.state === DeliveryState.Leased ? d.ackId : null,
       deadline: d.state === DeliveryState.Leased ? d.deadline : null,
       deadAt: d.state === DeliveryState.Dead ? d.deadAt : null,
-    });
+    };
+    if (isNew) this.store.insertDelivery(row);
+    else this.store.putDelivery(row);
   }
 
   private load(): void {

@@ -61,7 +61,11 @@ export interface QueueStore {
   upsertSubscription(row: SubscriptionRow): void;
   deleteSubscription(id: number): void;
   insertMessage(row: MessageRow): void;
+  /** The message has no delivery left. May be applied later than the current commit. */
   deleteMessage(id: number): void;
+  /** A delivery that is not in the store yet (publish). */
+  insertDelivery(row: DeliveryRow): void;
+  /** Any later change of a delivery. */
   putDelivery(row: DeliveryRow): void;
   deleteDelivery(subId: number, msgId: number): void;
   /** Records that ids below `upTo` may be in use, so a restart never hands one out again

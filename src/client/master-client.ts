@@ -1,4 +1,5 @@
 // Connects the transport-agnostic RpcClient to the master's WebSocket with the `ws` package.
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 import type { MethodName, Params, Result } from '../shared/rpc/catalog';
@@ -30,6 +31,17 @@ export function connectMaster(baseUrl: string, token: string, opts: ConnectOptio
         perMessageDeflate: false,
         handshakeTimeout: 10_000,
       });
+      // Frames sent in the same tick (many pullers sharing this connection, woken by one batch
+      // of replies) leave in one write: the socket stays corked until the end of the tick.
+      let socket: Duplex | null = null;
+      let corked = false;
+      const uncork = (): void => {
+        corked = false;
+        socket?.uncork();
+      };
+      ws.on('upgrade', (res) => {
+        socket = res.socket;
+      });
       ws.on('open', () => events.open());
       ws.on('message', (data) => events.message(data.toString()));
       ws.on('unexpected-response', (_req, res) => {
@@ -46,7 +58,14 @@ export function connectMaster(baseUrl: string, token: string, opts: ConnectOptio
       ws.on('error', (err) => events.close(err.message));
       ws.on('close', (code) => events.close(`closed (${code})`));
       return {
-        send: (text) => ws.send(text),
+        send: (text) => {
+          if (socket && !corked) {
+            corked = true;
+            socket.cork();
+            process.nextTick(uncork);
+          }
+          ws.send(text);
+        },
         close: () => ws.close(),
       };
     },
