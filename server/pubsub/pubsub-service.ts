@@ -22,8 +22,10 @@ import {
   type TopicState,
   type Waiter,
 } from './model';
-import { DeliveryState, type DeliveryRow, type QueueStore } from './queue-store';
+import { DeliveryState, type QueueStore } from './queue-store';
 import { RecentAcks } from './recent-acks';
+import { deliveryRow, formatMessage, received, subRow } from './pubsub-format';
+import { rebuildState } from './pubsub-loader';
 
 export interface SubscriptionSettings {
   ackDeadlineSeconds?: number;
@@ -272,13 +274,13 @@ export class PubSubService {
   pull(input: PullInput): Promise<ReceivedMessage[]> | ReceivedMessage[] {
     const subs = this.pullTargets(input.subscriptions);
     const got = this.takeFrom(subs, input.max);
-    if (got.length > 0 || input.waitMs <= 0 || input.signal?.aborted) return got.map((d) => this.received(d));
+    if (got.length > 0 || input.waitMs <= 0 || input.signal?.aborted) return got.map((d) => received(d));
     return new Promise((resolve) => {
       const waiter: Waiter = {
         subs,
         max: input.max,
         done: false,
-        resolve: (ds) => resolve(ds.map((d) => this.received(d))),
+        resolve: (ds) => resolve(ds.map((d) => received(d))),
       };
       const timer = setTimeout(() => this.finishWaiter(waiter, []), input.waitMs);
       const onAbort = (): void => this.finishWaiter(waiter, []);
@@ -386,7 +388,7 @@ export class PubSubService {
     const out = [];
     for (const d of sub.deliveries.values()) {
       if (d.state !== DeliveryState.Dead) continue;
-      out.push({ ...this.formatMessage(d.msg), deliveryAttempt: d.attempts, deadLetteredAt: new Date(d.deadAt).toISOString() });
+      out.push({ ...formatMessage(d.msg), deliveryAttempt: d.attempts, deadLetteredAt: new Date(d.deadAt).toISOString() });
       if (out.length >= limit) break;
     }
     return out;
@@ -560,21 +562,6 @@ export class PubSubService {
     w.resolve(got);
   }
 
-  private received(d: Delivery): ReceivedMessage {
-    return { ackId: d.ackId!, subscription: d.sub.name, deliveryAttempt: d.attempts, message: this.formatMessage(d.msg) };
-  }
-
-  private formatMessage(m: MessageState): PubsubMessage {
-    const out: PubsubMessage = {
-      messageId: String(m.id),
-      data: m.data,
-      attributes: m.attributes,
-      publishTime: new Date(m.publishTime).toISOString(),
-    };
-    if (m.expireTime !== null) out.expireTime = new Date(m.expireTime).toISOString();
-    return out;
-  }
-
   private scheduleLease(d: Delivery): void {
     // Most entries go stale (acked) long before their deadline: drop them in bulk once they
     // outnumber the live leases (byAckId holds exactly those), so acked messages are not kept.
@@ -667,97 +654,27 @@ export class PubSubService {
   }
 
   private persistSub(sub: SubState): void {
-    this.store.upsertSubscription({
-      id: sub.id,
-      name: sub.name,
-      topicId: sub.topic.id,
-      ackDeadlineSeconds: sub.ackDeadlineSeconds,
-      maxDeliveryAttempts: sub.maxDeliveryAttempts,
-      retentionSeconds: sub.retentionSeconds,
-      createdAt: sub.createdAt,
-    });
+    this.store.upsertSubscription(subRow(sub));
   }
 
   /** `isNew`: the delivery was just made (publish), so its row is inserted rather than updated. */
   private persistDelivery(d: Delivery, isNew = false): void {
-    const row: DeliveryRow = {
-      subId: d.sub.id,
-      msgId: d.msg.id,
-      state: d.state as DeliveryState,
-      attempts: d.attempts,
-      seq: d.seq,
-      ackId: d.state === DeliveryState.Leased ? d.ackId : null,
-      deadline: d.state === DeliveryState.Leased ? d.deadline : null,
-      deadAt: d.state === DeliveryState.Dead ? d.deadAt : null,
-    };
-    if (isNew) this.store.insertDelivery(row);
-    else this.store.putDelivery(row);
+    if (isNew) this.store.insertDelivery(deliveryRow(d));
+    else this.store.putDelivery(deliveryRow(d));
   }
 
   private load(): void {
-    const snap = this.store.load();
-    const topicsById = new Map<number, TopicState>();
-    for (const t of snap.topics) {
-      const topic: TopicState = { id: t.id, name: t.name, createdAt: t.createdAt, subs: new Set() };
-      this.topics.set(t.name, topic);
-      topicsById.set(t.id, topic);
-      this.nextTopicId = Math.max(this.nextTopicId, t.id + 1);
-    }
-    for (const s of snap.subscriptions) {
-      const topic = topicsById.get(s.topicId);
-      if (!topic) continue;
-      const sub = newSub(s.id, s.name, topic, s, s.createdAt);
-      topic.subs.add(sub);
-      this.subs.set(s.name, sub);
-      this.subsById.set(s.id, sub);
-      this.nextSubId = Math.max(this.nextSubId, s.id + 1);
-    }
-    const msgs = new Map<number, MessageState>();
-    for (const m of snap.messages) {
-      this.nextMsgId = Math.max(this.nextMsgId, m.id + 1);
-      const topic = topicsById.get(m.topicId);
-      if (!topic) continue;
-      msgs.set(m.id, {
-        id: m.id,
-        topic,
-        data: JSON.parse(m.data),
-        attributes: m.attributes,
-        publishTime: m.publishTime,
-        expireTime: m.expireTime,
-        refs: 0,
-      });
-    }
-    for (const r of snap.deliveries) {
-      const sub = this.subsById.get(r.subId);
-      const msg = msgs.get(r.msgId);
-      if (!sub || !msg) continue;
-      const d: Delivery = {
-        sub,
-        msg,
-        state: r.state,
-        attempts: r.attempts,
-        seq: r.seq,
-        ackId: r.ackId,
-        deadline: r.deadline ?? 0,
-        deadAt: r.deadAt ?? 0,
-      };
-      msg.refs++;
-      sub.deliveries.set(msg.id, d);
-      if (r.state === DeliveryState.Ready) {
-        sub.ready.push(d);
-        sub.readyCount++;
-      } else if (r.state === DeliveryState.Leased && r.ackId) {
-        sub.leasedCount++;
-        this.byAckId.set(r.ackId, d);
-        this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
-      } else if (r.state === DeliveryState.Dead) {
-        sub.deadCount++;
-      }
-    }
-    this.nextMsgId = Math.max(this.nextMsgId, snap.messageIdFloor);
+    const st = rebuildState(this.store.load());
+    this.topics = st.topics;
+    this.subs = st.subs;
+    this.subsById = st.subsById;
+    this.byAckId = st.byAckId;
+    for (const e of st.leases) this.leases.push(e);
+    this.nextTopicId = st.nextTopicId;
+    this.nextSubId = st.nextSubId;
+    this.nextMsgId = st.nextMsgId;
     this.msgIdReserved = this.nextMsgId;
-    // Deliveries were read per subscription in message order, which keeps `deliveries` in publish order.
-    for (const msg of msgs.values()) {
+    for (const msg of st.messages) {
       if (msg.refs === 0) this.store.deleteMessage(msg.id);
       else if (msg.expireTime !== null) this.scheduleExpiry(msg);
     }
