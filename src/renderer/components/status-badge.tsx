@@ -19,8 +19,12 @@ const SYMBOL: Record<string, string> = {
   quarantined: '⛔',
   offline: '○',
   flashing: '⚡',
-  locked: '🔒',
+  locked: '⚿', // a key: Debian's Chromium has no emoji font for a padlock
   probing: '…',
+  connected: '●',
+  connecting: '◌',
+  refused: '✖',
+  unconfigured: '○',
 };
 
 export function StatusBadge({ status, title }: { status: string; title?: string }) {
