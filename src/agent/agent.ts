@@ -42,6 +42,9 @@ export interface TaskHooks {
   finished?: (ctx: TaskContext, result: RunResult) => void;
   /** Sees the task's log text as it is written (masked), e.g. for a local live view. */
   output?: (ctx: TaskContext, text: string) => void;
+  /** Why the task's environment failed under it (e.g. its board vanished), if it did: a failed
+   * task is then reported as an infrastructure `error`, not as the code's `failure`. */
+  infrastructureFailure?: (ctx: TaskContext) => string | undefined;
 }
 
 export interface AgentConfig {
@@ -310,6 +313,8 @@ export class Agent {
       await cleanup?.().catch(() => {});
       if (dir) await rm(dir, { recursive: true, force: true }).catch(() => {});
     }
+    const infra = result.reason === 'exit' && result.exitCode !== 0 ? this.cfg.hooks?.infrastructureFailure?.(ctx) : undefined;
+    if (infra) emit(`\n[ourci] infrastructure failure: ${infra}; reported as an error, not a failure of the code\n`);
     emit(
       cur.release && !cur.lost
         ? `\n[ourci] released after ${(result.durationMs / 1000).toFixed(1)}s: the agent is stopping; the task goes back to its queue\n`
@@ -333,6 +338,7 @@ export class Agent {
       await this.nack(msg.subscription, msg.ackId);
       return undefined;
     }
+    if (infra) return { task: taskId, ackId: msg.ackId, exitCode: result.exitCode, reason: 'error', message: infra };
     const reason = result.reason === 'spawn-error' || result.reason === 'exit' ? 'exit' : result.reason === 'lost' ? 'error' : result.reason;
     return { task: taskId, ackId: msg.ackId, exitCode: result.exitCode, reason, message: result.message };
   }

@@ -65,6 +65,8 @@ export class BoardWorker {
           this.env.tasks.begin(ctx.start, slot.id);
           this.env.tasks.append(ctx.start.task.id, text);
         },
+        // A task that failed while the board failed under it is the bench's error, not the code's.
+        infrastructureFailure: () => this.infra,
         finished: (ctx, result) => this.finished(ctx, result),
       },
       log: this.env.log,
@@ -124,19 +126,21 @@ export class BoardWorker {
   private finished(ctx: TaskContext, r: RunResult): void {
     const id = ctx.start.task.id;
     const released = this.released.delete(id);
+    const infra = released ? undefined : this.infra;
     const status: BenchTask['status'] = released
       ? 'released'
       : r.reason === 'exit'
         ? r.exitCode === 0
           ? 'success'
-          : 'failure'
+          : infra
+            ? 'error'
+            : 'failure'
         : r.reason === 'timeout'
           ? 'timeout'
           : r.reason === 'cancelled'
             ? 'cancelled'
             : 'error';
-    const task = this.env.tasks.finish(id, { status, exitCode: r.exitCode, reason: r.message ?? r.reason });
-    const infra = released ? undefined : this.infra;
+    const task = this.env.tasks.finish(id, { status, exitCode: r.exitCode, reason: (status === 'error' ? infra : r.message) ?? r.reason });
     this.infra = undefined;
     if (task && !released) this.env.finished(this.slot, task, infra);
   }

@@ -163,4 +163,18 @@ describe('agent', () => {
     expect(start).toBeGreaterThan(0);
     expect(log.data.slice(start, start + expected.length)).toBe(expected);
   }, 90_000);
+
+  it('reports a failed task as an infrastructure error when its environment says it failed under it', async () => {
+    const m = await startMaster();
+    const admin = await clientOf(m);
+    startAgent(m, { hooks: { infrastructureFailure: () => 'the board vanished during the task' } });
+    const bad = await admin.call('Job.Create', { topic: 't', args: ['sh', '-c', 'exit 1'] });
+    const j = (await admin.call('Job.Wait', { job: bad.job, waitSeconds: 20 })).job;
+    expect(j.status).toBe('error');
+    expect((await admin.call('Task.Get', { task: bad.task })).task).toMatchObject({ status: 'error', reason: 'the board vanished during the task' });
+    expect(await logOf(m, bad.task)).toContain('[ourci] infrastructure failure: the board vanished during the task');
+    // A task that succeeded anyway stays a success.
+    const good = await admin.call('Job.Create', { topic: 't', args: ['true'] });
+    expect((await admin.call('Job.Wait', { job: good.job, waitSeconds: 20 })).job.status).toBe('success');
+  });
 });
