@@ -8,6 +8,7 @@ import { connectMaster, type MasterClient } from '../client/master-client';
 import { ErrorCode, OurciError, isRetryableCode } from '../shared/errors';
 import type { Params, Result } from '../shared/rpc/catalog';
 import { LeaseKeeper } from './lease-keeper';
+import { forgetGroup, reapOrphans, recordGroup } from './orphan-groups';
 import { LogStreamer } from './log-streamer';
 import { ProcessRun, type RunResult } from './process-runner';
 import { SecretMasker, secretsOf } from './secret-masker';
@@ -149,6 +150,7 @@ export class Agent {
   }
 
   private async loop(): Promise<void> {
+    reapOrphans(this.cfg.workRoot ?? tmpdir(), this.log);
     await this.register();
     let backoff = 500;
     // The last task's report travels with the next Task.Next (one round trip per task); it is
@@ -285,11 +287,13 @@ export class Agent {
     const timeoutSeconds = Math.min(start.timeoutSeconds, this.cfg.maxTimeoutSeconds ?? Infinity);
     emit(`[ourci] task ${taskId} attempt ${start.attempt} of job ${start.job.id} on ${this.cfg.name} (${hostname()}), topic ${start.task.topic}\n`);
     emit(`[ourci] $ ${[program, ...args].map(shellQuote).join(' ')}\n`);
+    const workRoot = this.cfg.workRoot ?? tmpdir();
+    let group: number | undefined;
     let dir: string | null = null;
     let result: RunResult;
     let cleanup: (() => Promise<void>) | undefined;
     try {
-      dir = await mkdtemp(join(this.cfg.workRoot ?? tmpdir(), `ourci-task-${taskId}-`));
+      dir = await mkdtemp(join(workRoot, `ourci-task-${taskId}-`));
       const prepared = (await this.cfg.hooks?.prepare?.(ctx)) ?? undefined;
       cleanup = prepared?.cleanup;
       const path = [...(this.cfg.pathPrepend ?? []), this.cfg.baseEnv.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':');
@@ -302,6 +306,10 @@ export class Agent {
         timeoutMs: timeoutSeconds * 1000,
         killGraceMs: this.cfg.killGraceMs,
         onOutput: emit,
+        onGroup: (pgid) => {
+          if (pgid !== undefined) recordGroup(workRoot, (group = pgid));
+          else if (group !== undefined) forgetGroup(workRoot, group);
+        },
       });
       cur.run = run;
       if (cur.release || cur.lost || cur.cancelled) run.stop(cur.lost ? 'lost' : 'cancelled');

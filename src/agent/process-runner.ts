@@ -23,6 +23,8 @@ export interface RunOptions {
   /** Between SIGTERM and SIGKILL (default 10 s). */
   killGraceMs?: number;
   onOutput: (text: string) => void;
+  /** Told the process group id once the process exists, and again (undefined) when it is gone. */
+  onGroup?: (pgid: number | undefined) => void;
 }
 
 export class ProcessRun {
@@ -84,6 +86,7 @@ export class ProcessRun {
       return { exitCode: 127, reason: 'spawn-error', message: (err as Error).message, durationMs: Date.now() - started };
     }
     this.pid = child.pid;
+    if (this.pid !== undefined) this.o.onGroup?.(this.pid);
     if (this.stopReason) this.signalGroup('SIGTERM');
     child.all?.on('data', (chunk: Buffer | string) => {
       const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
@@ -97,6 +100,7 @@ export class ProcessRun {
     const r = await child;
     clearTimeout(timer);
     if (this.killTimer) clearTimeout(this.killTimer);
+    this.o.onGroup?.(undefined);
     const tail = decoder.end();
     if (tail) this.o.onOutput(tail);
     const durationMs = Date.now() - started;
