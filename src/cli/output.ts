@@ -28,7 +28,16 @@ export function errorLine(err: unknown): string {
             : '';
     return `ourci: error: ${err.message}${hint}`;
   }
-  if (err instanceof Error) return `ourci: error: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'EADDRINUSE'
+        ? ' (is another master or bench running? pick another --port, or 0 for any free one)'
+        : code === 'EACCES' && /listen/.test(err.message)
+          ? ' (ports below 1024 need privileges; pick another --port)'
+          : '';
+    return `ourci: error: ${err.message}${hint}`;
+  }
   return `ourci: error: ${String(err)}`;
 }
 

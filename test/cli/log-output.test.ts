@@ -10,3 +10,11 @@ describe('human log lines', () => {
     expect(humanLine({ level: 50, time: t, msg: 'boom', err: { message: 'disk full', stack: '…' } })).toBe('03:04:05 ERROR boom  err="disk full"');
   });
 });
+
+describe('error lines', () => {
+  it('says what to do when the port is taken', async () => {
+    const { errorLine } = await import('../../src/cli/output');
+    const err = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:8080'), { code: 'EADDRINUSE' });
+    expect(errorLine(err)).toMatch(/^ourci: error: listen EADDRINUSE.*pick another --port/);
+  });
+});
