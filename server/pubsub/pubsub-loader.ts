@@ -7,7 +7,6 @@ import { DeliveryState, type QueueSnapshot } from './queue-store';
 export interface RebuiltState {
   topics: Map<string, TopicState>;
   subs: Map<string, SubState>;
-  subsById: Map<number, SubState>;
   byAckId: Map<string, Delivery>;
   leases: Array<HeapEntry<Delivery>>;
   /** Every message read; those with no delivery left (refs 0) can go. */
@@ -21,7 +20,6 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
   const st: RebuiltState = {
     topics: new Map(),
     subs: new Map(),
-    subsById: new Map(),
     byAckId: new Map(),
     leases: [],
     messages: [],
@@ -30,6 +28,7 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
     nextMsgId: 1,
   };
   const topicsById = new Map<number, TopicState>();
+  const subsById = new Map<number, SubState>();
   for (const t of snap.topics) {
     const topic: TopicState = { id: t.id, name: t.name, createdAt: t.createdAt, subs: new Set() };
     st.topics.set(t.name, topic);
@@ -42,7 +41,7 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
     const sub = newSub(s.id, s.name, topic, s, s.createdAt);
     topic.subs.add(sub);
     st.subs.set(s.name, sub);
-    st.subsById.set(s.id, sub);
+    subsById.set(s.id, sub);
     st.nextSubId = Math.max(st.nextSubId, s.id + 1);
   }
   const msgs = new Map<number, MessageState>();
@@ -62,7 +61,7 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
   }
   // Deliveries come per subscription in message order, which keeps `deliveries` in publish order.
   for (const r of snap.deliveries) {
-    const sub = st.subsById.get(r.subId);
+    const sub = subsById.get(r.subId);
     const msg = msgs.get(r.msgId);
     if (!sub || !msg) continue;
     const d: Delivery = {

@@ -1,18 +1,15 @@
 // The Pub/Sub service (DESIGN.md §2): topics, subscriptions, long-poll pull, leases with
 // redelivery, dead letters, expiry and retention. Decisions are made in memory and mirrored
 // to the queue store; callers await `commit()` (the RPC layer does) before replying.
-import { BadRequestError, ConflictError, LeaseLostError, NotFoundError } from '../../src/shared/errors';
+import { BadRequestError, LeaseLostError } from '../../src/shared/errors';
 import {
-  ACK_DEADLINE_DEFAULT,
-  MAX_DELIVERY_ATTEMPTS_DEFAULT,
-  RETENTION_DEFAULT_SECONDS,
   type PubsubMessage,
   type ReceivedMessage,
   type SubscriptionInfo,
 } from '../../src/shared/pubsub/methods';
-import { MinHeap, type HeapEntry } from './min-heap';
+import type { HeapEntry } from './min-heap';
+import { DeadlineQueue } from './deadline-queue';
 import {
-  newSub,
   type Delivery,
   type DropReason,
   type LeaseEvent,
@@ -24,14 +21,11 @@ import {
 } from './model';
 import { DeliveryState, type QueueStore } from './queue-store';
 import { RecentAcks } from './recent-acks';
-import { deliveryRow, formatMessage, received, subRow } from './pubsub-format';
+import { deliveryRow, formatMessage, received } from './pubsub-format';
 import { rebuildState } from './pubsub-loader';
+import { PubSubCatalog, type SubscriptionSettings } from './pubsub-catalog';
 
-export interface SubscriptionSettings {
-  ackDeadlineSeconds?: number;
-  maxDeliveryAttempts?: number;
-  retentionSeconds?: number;
-}
+export type { SubscriptionSettings } from './pubsub-catalog';
 
 export interface PublishInput {
   data: unknown;
@@ -53,25 +47,20 @@ const RECENT_ACKS = 100_000;
 const isCurrentLease = (e: HeapEntry<Delivery>): boolean =>
   e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
 const SWEEP_INTERVAL_MS = 30_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const MSG_ID_BLOCK = 10_000;
 
 export class PubSubService {
-  private topics = new Map<string, TopicState>();
-  private subs = new Map<string, SubState>();
-  private subsById = new Map<number, SubState>();
+  private readonly catalog: PubSubCatalog;
   private byAckId = new Map<string, Delivery>();
   /** Acked ackIds, so a repeated ack of the same delivery is idempotent rather than "lost". */
   private recentAcks = new RecentAcks(RECENT_ACKS);
-  private leases = new MinHeap<Delivery>();
-  private expiries = new MinHeap<MessageState>();
-  private leaseTimer: NodeJS.Timeout | null = null;
-  private leaseTimerAt = Infinity;
-  private expiryTimer: NodeJS.Timeout | null = null;
-  private expiryTimerAt = Infinity;
+  /** Lease deadlines: a lease that runs out is released (redelivered or dead-lettered). */
+  private leases = new DeadlineQueue<Delivery>((e) => {
+    if (isCurrentLease(e)) this.release(e.item, true);
+  }, () => this.now());
+  /** Message expire times: a message still waiting in a backlog then is dropped. */
+  private expiries = new DeadlineQueue<MessageState>((e) => this.expireMessage(e.item), () => this.now());
   private sweepTimer: NodeJS.Timeout;
-  private nextTopicId = 1;
-  private nextSubId = 1;
   private nextMsgId = 1;
   /** Ids below this are reserved on disk; reserving in blocks keeps that write rare. */
   private msgIdReserved = 0;
@@ -83,6 +72,7 @@ export class PubSubService {
     private readonly hooks: PubSubHooks = {},
     private readonly now: () => number = Date.now,
   ) {
+    this.catalog = new PubSubCatalog(store, () => this.now());
     this.load();
     this.sweepTimer = setInterval(() => this.sweepRetention(), SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
@@ -95,9 +85,9 @@ export class PubSubService {
 
   close(): void {
     clearInterval(this.sweepTimer);
-    if (this.leaseTimer) clearTimeout(this.leaseTimer);
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    for (const sub of this.subs.values()) {
+    this.leases.close();
+    this.expiries.close();
+    for (const sub of this.catalog.subs.values()) {
       for (const w of sub.waiters.splice(0)) this.finishWaiter(w, []);
     }
   }
@@ -105,56 +95,39 @@ export class PubSubService {
   // ---- topics and subscriptions -------------------------------------------------------
 
   createTopic(name: string): { topic: TopicState; created: boolean } {
-    const existing = this.topics.get(name);
-    if (existing) return { topic: existing, created: false };
-    const topic: TopicState = { id: this.nextTopicId++, name, createdAt: this.now(), subs: new Set() };
-    this.topics.set(name, topic);
-    this.store.insertTopic({ id: topic.id, name, createdAt: topic.createdAt });
-    if (!this.subs.has(name)) this.addSub(name, topic, {});
-    return { topic, created: true };
+    return this.catalog.createTopic(name);
   }
 
   deleteTopic(name: string): boolean {
-    const topic = this.topics.get(name);
+    const topic = this.catalog.topics.get(name);
     if (!topic) return false;
     for (const sub of [...topic.subs]) this.deleteSubscription(sub.name);
-    this.topics.delete(name);
-    this.store.deleteTopic(topic.id);
+    this.catalog.removeTopic(topic);
     return true;
   }
 
   createSubscription(name: string, topicName: string, s: SubscriptionSettings): { sub: SubState; created: boolean } {
-    const existing = this.subs.get(name);
-    if (existing) {
-      const same =
-        existing.topic.name === topicName &&
-        (s.ackDeadlineSeconds === undefined || s.ackDeadlineSeconds === existing.ackDeadlineSeconds) &&
-        (s.maxDeliveryAttempts === undefined || s.maxDeliveryAttempts === existing.maxDeliveryAttempts) &&
-        (s.retentionSeconds === undefined || s.retentionSeconds === existing.retentionSeconds);
-      if (!same) throw new ConflictError(`subscription ${name} already exists with other settings`);
-      return { sub: existing, created: false };
-    }
-    const topic = this.createTopic(topicName).topic;
-    // createTopic may have just made the default subscription under this very name.
-    const made = this.subs.get(name);
-    if (made) {
-      this.updateSubscription(name, s);
-      return { sub: made, created: true };
-    }
-    return { sub: this.addSub(name, topic, s), created: true };
+    return this.catalog.createSubscription(name, topicName, s);
   }
 
   updateSubscription(name: string, s: SubscriptionSettings): SubState {
-    const sub = this.requireSub(name);
-    if (s.ackDeadlineSeconds !== undefined) sub.ackDeadlineSeconds = s.ackDeadlineSeconds;
-    if (s.maxDeliveryAttempts !== undefined) sub.maxDeliveryAttempts = s.maxDeliveryAttempts;
-    if (s.retentionSeconds !== undefined) sub.retentionSeconds = s.retentionSeconds;
-    this.persistSub(sub);
-    return sub;
+    return this.catalog.updateSubscription(name, s);
+  }
+
+  pullTargets(names: string[]): SubState[] {
+    return this.catalog.pullTargets(names);
+  }
+
+  getSubscription(name: string): SubState | undefined {
+    return this.catalog.subs.get(name);
+  }
+
+  listTopics(): Array<{ name: string; subscriptions: string[]; createdAt: string }> {
+    return this.catalog.listTopics();
   }
 
   deleteSubscription(name: string): boolean {
-    const sub = this.subs.get(name);
+    const sub = this.catalog.subs.get(name);
     if (!sub) return false;
     for (const d of sub.deliveries.values()) {
       if (d.ackId) this.byAckId.delete(d.ackId);
@@ -162,50 +135,13 @@ export class PubSubService {
       this.unref(d.msg);
     }
     for (const w of sub.waiters.splice(0)) this.finishWaiter(w, []);
-    sub.topic.subs.delete(sub);
-    this.subs.delete(name);
-    this.subsById.delete(sub.id);
     this.recentAcks.dropSubscription(sub.id);
-    this.store.deleteSubscription(sub.id);
+    this.catalog.removeSubscription(sub);
     return true;
   }
 
-  /** The subscription, creating the topic of the same name (and so it) on first use. */
-  subscriptionOrDefault(name: string): SubState {
-    const sub = this.subs.get(name);
-    if (sub) return sub;
-    this.checkDefaultAllowed(name);
-    this.createTopic(name);
-    return this.subs.get(name)!;
-  }
-
-  /** The subscriptions a pull names. Checks every name before creating anything, so a
-   * refused pull changes nothing. */
-  pullTargets(names: string[]): SubState[] {
-    for (const n of names) if (!this.subs.has(n)) this.checkDefaultAllowed(n);
-    return names.map((n) => this.subscriptionOrDefault(n));
-  }
-
-  /** A topic whose default subscription was deleted does not get it back behind the
-   * caller's back: that would undo the delete. */
-  private checkDefaultAllowed(name: string): void {
-    if (this.topics.has(name)) throw new NotFoundError(`no subscription named ${name} (its topic has no default subscription)`);
-  }
-
-  getSubscription(name: string): SubState | undefined {
-    return this.subs.get(name);
-  }
-
-  listTopics(): Array<{ name: string; subscriptions: string[]; createdAt: string }> {
-    return [...this.topics.values()].map((t) => ({
-      name: t.name,
-      subscriptions: [...t.subs].map((s) => s.name),
-      createdAt: new Date(t.createdAt).toISOString(),
-    }));
-  }
-
   listSubscriptions(topic?: string): SubscriptionInfo[] {
-    const subs = [...this.subs.values()].filter((s) => topic === undefined || s.topic.name === topic);
+    const subs = [...this.catalog.subs.values()].filter((s) => topic === undefined || s.topic.name === topic);
     return subs.map((s) => this.describe(s));
   }
 
@@ -227,7 +163,7 @@ export class PubSubService {
   // ---- publish ---------------------------------------------------------------------------
 
   publish(topicName: string, messages: PublishInput[]): string[] {
-    const topic = this.createTopic(topicName).topic;
+    const topic = this.catalog.createTopic(topicName).topic;
     const now = this.now();
     const ids: string[] = [];
     if (this.nextMsgId + messages.length > this.msgIdReserved) {
@@ -367,7 +303,7 @@ export class PubSubService {
    * uses it for cancelled and timed-out tasks). No hooks run. Returns how many deliveries went.
    */
   discardMessage(topicName: string, messageId: string): number {
-    const topic = this.topics.get(topicName);
+    const topic = this.catalog.topics.get(topicName);
     if (!topic) return 0;
     let n = 0;
     for (const sub of topic.subs) {
@@ -384,7 +320,7 @@ export class PubSubService {
   // ---- dead letters ------------------------------------------------------------------------
 
   deadLetters(subscription: string, limit: number): Array<PubsubMessage & { deliveryAttempt: number; deadLetteredAt: string }> {
-    const sub = this.requireSub(subscription);
+    const sub = this.catalog.requireSub(subscription);
     const out = [];
     for (const d of sub.deliveries.values()) {
       if (d.state !== DeliveryState.Dead) continue;
@@ -395,7 +331,7 @@ export class PubSubService {
   }
 
   requeue(subscription: string, messageIds: string[]): number {
-    const sub = this.requireSub(subscription);
+    const sub = this.catalog.requireSub(subscription);
     let n = 0;
     for (const id of messageIds) {
       const d = sub.deliveries.get(Number(id));
@@ -414,31 +350,6 @@ export class PubSubService {
   }
 
   // ---- internals ---------------------------------------------------------------------------
-
-  private addSub(name: string, topic: TopicState, s: SubscriptionSettings): SubState {
-    const sub = newSub(
-      this.nextSubId++,
-      name,
-      topic,
-      {
-        ackDeadlineSeconds: s.ackDeadlineSeconds ?? ACK_DEADLINE_DEFAULT,
-        maxDeliveryAttempts: s.maxDeliveryAttempts ?? MAX_DELIVERY_ATTEMPTS_DEFAULT,
-        retentionSeconds: s.retentionSeconds ?? RETENTION_DEFAULT_SECONDS,
-      },
-      this.now(),
-    );
-    topic.subs.add(sub);
-    this.subs.set(name, sub);
-    this.subsById.set(sub.id, sub);
-    this.persistSub(sub);
-    return sub;
-  }
-
-  private requireSub(name: string): SubState {
-    const sub = this.subs.get(name);
-    if (!sub) throw new NotFoundError(`no subscription named ${name}`);
-    return sub;
-  }
 
   private takeFrom(subs: SubState[], max: number): Delivery[] {
     const out: Delivery[] = [];
@@ -567,70 +478,26 @@ export class PubSubService {
     // outnumber the live leases (byAckId holds exactly those), so acked messages are not kept.
     if (this.leases.size > 2 * this.byAckId.size + 1024) this.leases.retain(isCurrentLease);
     this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
-    if (d.deadline < this.leaseTimerAt) this.armLeaseTimer();
-  }
-
-  private armLeaseTimer(): void {
-    if (this.leaseTimer) clearTimeout(this.leaseTimer);
-    const top = this.leases.peek();
-    if (!top) {
-      this.leaseTimer = null;
-      this.leaseTimerAt = Infinity;
-      return;
-    }
-    this.leaseTimerAt = top.at;
-    this.leaseTimer = setTimeout(() => this.expireLeases(), Math.max(0, top.at - this.now()));
-    this.leaseTimer.unref();
-  }
-
-  private expireLeases(): void {
-    const now = this.now();
-    for (let top = this.leases.peek(); top && top.at <= now; top = this.leases.peek()) {
-      this.leases.pop();
-      if (!isCurrentLease(top)) continue;
-      this.release(top.item, true);
-    }
-    this.armLeaseTimer();
   }
 
   private scheduleExpiry(msg: MessageState): void {
     this.expiries.push({ at: msg.expireTime!, item: msg, stamp: 0 });
-    if (msg.expireTime! < this.expiryTimerAt) {
-      if (this.expiryTimer) clearTimeout(this.expiryTimer);
-      this.expiryTimerAt = msg.expireTime!;
-      // setTimeout takes at most ~24.8 days; a longer delay would fire at once, in a loop.
-      const delay = Math.min(MAX_TIMER_MS, Math.max(0, msg.expireTime! - this.now()));
-      this.expiryTimer = setTimeout(() => this.expireMessages(), delay);
-      this.expiryTimer.unref();
-    }
   }
 
-  /** Drops expired messages still waiting in backlogs; leased ones are dropped when released. */
-  private expireMessages(): void {
-    const now = this.now();
-    this.expiryTimer = null;
-    this.expiryTimerAt = Infinity;
-    for (let top = this.expiries.peek(); top && top.at <= now; top = this.expiries.peek()) {
-      this.expiries.pop();
-      const msg = top.item;
-      for (const sub of msg.topic.subs) {
-        const d = sub.deliveries.get(msg.id);
-        if (d && d.state === DeliveryState.Ready) {
-          sub.readyCount--;
-          this.drop(d, 'expired');
-        }
+  /** Drops an expired message where it still waits in a backlog; a leased copy is dropped when released. */
+  private expireMessage(msg: MessageState): void {
+    for (const sub of msg.topic.subs) {
+      const d = sub.deliveries.get(msg.id);
+      if (d && d.state === DeliveryState.Ready) {
+        sub.readyCount--;
+        this.drop(d, 'expired');
       }
-    }
-    const next = this.expiries.peek();
-    if (next) {
-      this.expiries.pop();
-      this.scheduleExpiry(next.item);
     }
   }
 
   private sweepRetention(): void {
     const now = this.now();
-    for (const sub of this.subs.values()) {
+    for (const sub of this.catalog.subs.values()) {
       const cutoff = now - sub.retentionSeconds * 1000;
       for (const d of sub.deliveries.values()) {
         if (d.msg.publishTime >= cutoff) break; // publish order: the rest is newer
@@ -653,10 +520,6 @@ export class PubSubService {
     return 0;
   }
 
-  private persistSub(sub: SubState): void {
-    this.store.upsertSubscription(subRow(sub));
-  }
-
   /** `isNew`: the delivery was just made (publish), so its row is inserted rather than updated. */
   private persistDelivery(d: Delivery, isNew = false): void {
     if (isNew) this.store.insertDelivery(deliveryRow(d));
@@ -665,19 +528,14 @@ export class PubSubService {
 
   private load(): void {
     const st = rebuildState(this.store.load());
-    this.topics = st.topics;
-    this.subs = st.subs;
-    this.subsById = st.subsById;
+    this.catalog.restore(st);
     this.byAckId = st.byAckId;
     for (const e of st.leases) this.leases.push(e);
-    this.nextTopicId = st.nextTopicId;
-    this.nextSubId = st.nextSubId;
     this.nextMsgId = st.nextMsgId;
     this.msgIdReserved = this.nextMsgId;
     for (const msg of st.messages) {
       if (msg.refs === 0) this.store.deleteMessage(msg.id);
       else if (msg.expireTime !== null) this.scheduleExpiry(msg);
     }
-    this.armLeaseTimer();
   }
 }
