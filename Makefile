@@ -1,12 +1,11 @@
 # The two commands of the README's quick start:
 #   make up     install everything, then run master + dashboard + local agents + virtual boards
-#   make test   install everything, then run the whole suite (what .ci/run calls)
+#   make test   install everything, then run the whole suite (the checks .ci/run runs)
 SHELL := /bin/bash
-APT_PACKAGES := udev socat chromium gcc libc6-dev binutils curl
 BENCH_APT_PACKAGES := redis-server nats-server
 STAMP := node_modules/.ourci-install-stamp
 
-.PHONY: up test ci install system-deps bench-deps typecheck lint unit browser build clean
+.PHONY: up test ci install bench-deps typecheck lint unit browser build clean
 
 up: install
 	./bin/ourci up --virtual-boards esp8266:2,cc3200:1
@@ -16,20 +15,11 @@ test: install
 
 ci: test
 
-install: system-deps $(STAMP)
+install: $(STAMP)
 
+# .ci/install: system packages (apt) and `npm ci`; rerun when the dependencies change.
 $(STAMP): package.json package-lock.json
-	ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
-	touch $(STAMP)
-
-# System packages: udev (serialport's list()), socat (pty pairs), chromium (browser tests).
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing system packages:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get install -y --no-install-recommends $$missing || { $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; }; \
-	fi
+	./.ci/install
 
 # Peers for `npm run bench:pubsub` (not needed by the tests).
 bench-deps:
