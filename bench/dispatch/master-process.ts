@@ -51,24 +51,26 @@ export function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ourci-bench-dispatch-'));
-  const nodeArgs = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), ...(o.inspect ? ['--inspect=127.0.0.1:0'] : [])];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, ourciBin(), 'master', '--port', '0', '--data', dataDir, '--max-tasks-per-job', String(o.fanoutCap)],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() },
-  );
-  track(child);
+/**
+ * Waits for a child's stdout or stderr to match `line` (its "ready" line); kills it and fails
+ * with the tail of its output if it exits or takes longer than `timeoutMs`. Afterwards its
+ * output keeps being drained, so a chatty server never blocks on a full pipe.
+ */
+export async function waitForLine(
+  child: ChildProcess,
+  line: RegExp,
+  label: string,
+  timeoutMs: number,
+): Promise<{ match: RegExpMatchArray; output: string }> {
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`master did not start:\n${output.slice(-2000)}`)), 20_000);
-    const onData = (b: Buffer): void => {
-      output += b.toString();
-      const m = /^listening on (http:\/\/\S+)$/m.exec(output);
+  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${label} did not start in time:\n${output.slice(-2000)}`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const m = output.match(line);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve(m);
       }
     };
     const fail = (err: Error): void => {
@@ -78,11 +80,25 @@ export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`master exited with ${code}:\n${output.slice(-2000)}`)));
+    child.once('error', (err) => fail(new Error(`cannot start ${label}: ${err.message}`)));
+    child.once('exit', (code) => fail(new Error(`${label} exited with ${code}:\n${output.slice(-2000)}`)));
   });
-  // Keep draining its output so it never blocks on a full pipe.
   child.stdout!.resume();
   child.stderr!.resume();
+  return { match, output };
+}
+
+export async function startMaster(o: MasterOptions): Promise<MasterProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ourci-bench-dispatch-'));
+  const nodeArgs = [...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : []), ...(o.inspect ? ['--inspect=127.0.0.1:0'] : [])];
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, ourciBin(), 'master', '--port', '0', '--data', dataDir, '--max-tasks-per-job', String(o.fanoutCap)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() },
+  );
+  track(child);
+  const { match, output } = await waitForLine(child, /^listening on (http:\/\/\S+)$/m, 'master', 20_000);
+  const url = match[1]!;
   const token = (name: string): string => readFileSync(join(dataDir, `${name}.token`), 'utf8').trim();
   const pid = child.pid!;
   const inspector = o.inspect ? /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1] : undefined;

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 // The dispatch benchmark already has these process helpers; both benchmarks share them.
-import { cpuSecondsOf, stopChild, track } from '../dispatch/master-process';
+import { cpuSecondsOf, stopChild, track, waitForLine } from '../dispatch/master-process';
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -21,30 +21,7 @@ export async function startServerProcess(
   opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; label: string },
 ): Promise<ServerProcess> {
   const child = track(spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let output = '';
-  const ready = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${opts.label} did not start in time:\n${output.slice(-2000)}`)), opts.timeoutMs ?? 20_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = output.match(readyLine);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    const fail = (err: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(err);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('error', (err) => fail(new Error(`cannot start ${opts.label} (${cmd}): ${err.message}`)));
-    child.once('exit', (code) => fail(new Error(`${opts.label} exited with ${code}:\n${output.slice(-2000)}`)));
-  });
-  // Keep draining its output so a chatty server never blocks on a full pipe.
-  child.stdout!.resume();
-  child.stderr!.resume();
+  const { match: ready } = await waitForLine(child, readyLine, opts.label, opts.timeoutMs ?? 20_000);
   return {
     child,
     ready,
