@@ -100,10 +100,14 @@ export async function startAgent(m: MasterProc, topic: string, name: string): Pr
     env: { ...process.env, OURCI_URL: m.url, OURCI_TOKEN: m.tokens.agent },
   });
   child.stderr!.resume();
-  // Ready once the master lists it.
-  for (let i = 0; i < 200; i++) {
+  // Ready once the master lists it; a test must not run on against an agent that never came.
+  for (let i = 0; ; i++) {
     const { agents } = await m.rpc<{ agents: Array<{ name: string }> }>('Agent.List');
     if (agents.some((a) => a.name === name)) break;
+    if (i >= 200) {
+      child.kill('SIGKILL');
+      throw new Error(`agent ${name} did not register with the master within 10 s`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { name, stop: () => stopProcess(child, ['SIGTERM', 'SIGTERM']) };
