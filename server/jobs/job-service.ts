@@ -99,7 +99,7 @@ export class JobService {
         timeoutSeconds: p.timeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS,
       },
     };
-    const job: ActiveJob = { row, active: new Set(), waiters: new Set() };
+    const job: ActiveJob = { row, active: new Set(), waiters: new Set(), spawnKeys: new Map(), restored: false };
     this.jobs.set(id, job);
     this.o.events.emit('jobs', 'job.created', jobOut(row));
     const task = this.addTask(job, { ...row.root, image: p.image, name: p.name, env: p.env }, null);
@@ -124,10 +124,13 @@ export class JobService {
       throw new NotFoundError(`no job ${p.job ?? jobId}`);
     }
     if (p.requestId !== undefined) {
-      const earlier = this.o.store.taskBySpawnKey(jobId, p.requestId);
-      if (earlier) return { job: String(jobId), task: String(earlier.id) };
+      // Memory knows every spawn of this process's life; only a job that lived through a
+      // restart needs the store (a read that first commits what is pending).
+      const earlier = job.spawnKeys.get(p.requestId) ?? (job.restored ? this.o.store.taskBySpawnKey(jobId, p.requestId)?.id : undefined);
+      if (earlier !== undefined) return { job: String(jobId), task: String(earlier) };
     }
     const task = this.addTask(job, p, parent);
+    if (p.requestId !== undefined) job.spawnKeys.set(p.requestId, task.row.id);
     return { job: String(jobId), task: String(task.row.id) };
   }
 
@@ -561,7 +564,7 @@ export class JobService {
 
   private load(): void {
     const snap = this.o.store.loadActive();
-    for (const row of snap.jobs) this.jobs.set(row.id, { row, active: new Set(), waiters: new Set() });
+    for (const row of snap.jobs) this.jobs.set(row.id, { row, active: new Set(), waiters: new Set(), spawnKeys: new Map(), restored: true });
     for (const row of snap.tasks) {
       const job = this.jobs.get(row.job);
       if (!job) continue;

@@ -70,6 +70,10 @@ export interface ActiveJob {
   row: JobRow;
   active: Set<ActiveTask>;
   waiters: Set<() => void>;
+  /** Task.Spawn requestIds seen in this process's life → the task each made. */
+  spawnKeys: Map<string, number>;
+  /** Loaded at start: spawns from before the restart are only in the store. */
+  restored: boolean;
 }
 
 export interface ActiveTask {

@@ -253,4 +253,19 @@ describe('jobs and tasks', () => {
     expect(c.task).not.toBe(a.task);
     expect((await admin.call('Job.Get', { job })).job.tasksTotal).toBe(3);
   });
+
+  it('recognises a spawn resent after a master restart', async () => {
+    const dataDir = (await import('../../helpers/master')).tempDir();
+    const m1 = await startMaster({ dataDir });
+    const a1 = await clientOf(m1);
+    const { job } = await a1.call('Job.Create', { topic: 't', args: ['root'] });
+    const first = await a1.call('Task.Spawn', { job, topic: 't', args: ['child'], requestId: 'req-restart-01' });
+    a1.close();
+    await m1.close();
+    const m2 = await startMaster({ dataDir });
+    const a2 = await clientOf(m2);
+    const again = await a2.call('Task.Spawn', { job, topic: 't', args: ['child'], requestId: 'req-restart-01' });
+    expect(again.task).toBe(first.task);
+    expect((await a2.call('Job.Get', { job })).job.tasksTotal).toBe(2);
+  });
 });
