@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     const at = nowMs();
     count++;
     lastAt = at;
-    if (cfg.mode === 'latency') latencies.push(at - p.t);
+    if (cfg.mode === 'latency' && p.seq >= 0) latencies.push(at - p.t); // negative: warm-up
     if (cfg.mode === 'hold' || (cfg.mode === 'rescue' && count === 1)) send({ ev: 'got', at, seq: p.seq });
     return cfg.mode === 'hold' ? 'hold' : 'ack';
   };

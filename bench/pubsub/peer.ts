@@ -56,8 +56,11 @@ export interface PeerClient {
 
 export interface Peer {
   readonly name: string;
-  /** Starts the server with its data in `dir`. `profileDir` asks for a CPU profile (OurCI only). */
-  start(dir: string, opts: { profileDir?: string }): Promise<PeerServer>;
+  /**
+   * Starts the server with its data in `dir`. `profileDir` asks for a CPU profile and
+   * `prefetch` sets the consumers' prefetch (OurCI only).
+   */
+  start(dir: string, opts: { profileDir?: string; prefetch?: number }): Promise<PeerServer>;
   connect(conn: Conn): Promise<PeerClient>;
 }
 

@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import type { Peer } from './peer';
 import { peers } from './peers/index';
 import { consoleTable, machineConditions, markdownTable, rows, writeResults, type Figure, type Samples } from './report';
-import { drain, latency, p50, p99, redelivery, type ScenarioContext } from './scenarios';
+import { drain, latency, LATENCY_WARMUP, p50, p99, redelivery, type ScenarioContext } from './scenarios';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS_DIR = join(ROOT, 'bench/.runs');
@@ -27,6 +27,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: 'drain,latency,redelivery' },
     drains: { type: 'string', default: '1,4,16,p4' },
     profile: { type: 'boolean', default: false },
+    'ourci-prefetch': { type: 'string', default: '1' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -42,6 +43,9 @@ if (flags.help) {
   --systems a,b            subset of ourci,bullmq,nats
   --only a,b               subset of drain,latency,redelivery
   --drains a,b             subset of the drains 1,4,16 (consumers in one process) and p4 (4 processes)
+  --ourci-prefetch N       messages an OurCI consumer keeps leased besides the one in its
+                           handler (default 1, what NATS's consume({ max_messages: 1 }) does;
+                           0 = strictly one message per consumer)
   --profile                write CPU profiles of the OurCI master and its consumer processes
                            to bench/.runs/profiles
   --out FILE               results file (default bench/results/pubsub.md for the full workload,
@@ -60,6 +64,8 @@ const MESSAGES = int('messages');
 const LAT_MESSAGES = int('latency-messages');
 const LAT_INTERVAL = int('latency-interval-ms');
 const LEASE_MS = int('lease-ms');
+const PREFETCH = Number(flags['ourci-prefetch']);
+if (!Number.isInteger(PREFETCH) || PREFETCH < 0) throw new Error('--ourci-prefetch must be a whole number');
 const only = new Set(flags.only!.split(','));
 const drainSet = new Set(flags.drains!.split(','));
 const systems: Peer[] = flags.systems!.split(',').map((s) => {
@@ -67,7 +73,7 @@ const systems: Peer[] = flags.systems!.split(',').map((s) => {
   if (!p) throw new Error(`unknown system ${s}; use ourci, bullmq, nats`);
   return p;
 });
-const fullWorkload = RUNS >= 3 && drainSet.size === 4 && MESSAGES === 20000 && LAT_MESSAGES === 2000 && LAT_INTERVAL === 2 && LEASE_MS === 2000 && only.size === 3 && systems.length === 3;
+const fullWorkload = RUNS >= 3 && drainSet.size === 4 && MESSAGES === 20000 && LAT_MESSAGES === 2000 && LAT_INTERVAL === 2 && LEASE_MS === 2000 && only.size === 3 && systems.length === 3 && PREFETCH === 1;
 const outFile = flags.out ?? (fullWorkload ? join(ROOT, 'bench/results/pubsub.md') : join(RUNS_DIR, 'pubsub.md'));
 
 const DRAINS: Array<{ key: string; label: string; perProcess: number[]; goal?: number }> = [
@@ -136,7 +142,7 @@ async function prepare(): Promise<string> {
 async function runSystem(peer: Peer, run: number, script: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), `bench-${peer.name.toLowerCase()}-`));
   const profileDir = flags.profile && peer.name === 'OurCI' ? join(RUNS_DIR, 'profiles') : undefined;
-  const server = await peer.start(dir, { profileDir }).catch((err: unknown) => {
+  const server = await peer.start(dir, { profileDir, prefetch: PREFETCH }).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
@@ -192,7 +198,7 @@ async function main(): Promise<void> {
   const conditions = machineConditions(loadBefore);
   const workload =
     `${RUNS} runs; drains of ${MESSAGES} messages of ~200 bytes, each consumer holding one message and acking at once; ` +
-    `latency: ${LAT_MESSAGES} messages, one every ${LAT_INTERVAL} ms, 4 idle consumer processes; ` +
+    `latency: ${LAT_MESSAGES} messages (after ${LATENCY_WARMUP} not counted), one every ${LAT_INTERVAL} ms, 4 idle consumer processes; ` +
     `redelivery: ${LEASE_MS / 1000} s lease, holder SIGKILLed right after it got the message; took ${minutes} min`;
   writeResults(
     outFile,

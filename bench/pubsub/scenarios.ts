@@ -81,7 +81,14 @@ export async function drain(ctx: ScenarioContext, name: string, perProcess: numb
   }
 }
 
-/** Publish → handler-start latencies (ms) with `processes` idle single-consumer processes. */
+/** Messages published before the latency measurement starts (JIT and connection warm-up). */
+export const LATENCY_WARMUP = 200;
+
+/**
+ * Publish → handler-start latencies (ms) with `processes` idle single-consumer processes.
+ * `LATENCY_WARMUP` messages go first at the same pace, not counted (negative seq): each
+ * system then starts measured from a warm steady state instead of first-call costs.
+ */
 export async function latency(ctx: ScenarioContext, processes: number, messages: number, intervalMs: number): Promise<number[]> {
   const queue = `latency_${ctx.tag}`;
   await ctx.server.createQueue(queue, { leaseMs: DRAIN_LEASE_MS });
@@ -91,13 +98,13 @@ export async function latency(ctx: ScenarioContext, processes: number, messages:
     await new Promise((r) => setTimeout(r, 300)); // let every consumer settle into its wait
     const confirms: Array<Promise<void>> = [];
     const start = nowMs();
-    for (let i = 0; i < messages; i++) {
-      const wait = start + i * intervalMs - nowMs();
+    for (let i = -LATENCY_WARMUP; i < messages; i++) {
+      const wait = start + (i + LATENCY_WARMUP) * intervalMs - nowMs();
       if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
       confirms.push(ctx.server.publishOne(queue, makePayload(i, nowMs())));
     }
     await Promise.all(confirms);
-    await waitCount(group, messages, 60_000, `${ctx.peer.name} latency`);
+    await waitCount(group, messages + LATENCY_WARMUP, 60_000, `${ctx.peer.name} latency`);
     return await group.latencies();
   } finally {
     await group.stop();

@@ -1,11 +1,14 @@
 // OurCI: a real master process (`bin/ourci master --port 0`) and consumers on the typed
-// client. A consumer holds one message at a time and acknowledges it on its next Pull
-// (`ackIds` piggy-back), so the hot path is one round trip per message.
+// client's Subscriber: one message in the handler at a time, acknowledged on the next Pull
+// (`ackIds` piggy-back), so the hot path is one round trip per message. `prefetch` 1 (the
+// default here) keeps the next message on its way while the handler runs, as the NATS
+// consumer's `consume({ max_messages: 1 })` does; `--ourci-prefetch 0` measures strict turns.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectMaster, type MasterClient } from '../../../src/client/master-client';
-import type { Conn, Handler, Payload, Peer, PeerClient, PeerConsumer, PeerServer } from '../peer';
+import { Subscriber } from '../../../src/client/subscriber';
+import type { Conn, Payload, Peer, PeerClient, PeerConsumer, PeerServer } from '../peer';
 import { startServerProcess } from '../server-process';
 
 const BIN = fileURLToPath(new URL('../../../bin/ourci', import.meta.url));
@@ -32,7 +35,7 @@ export const ourci: Peer = {
     const token = (scope: string): string => readFileSync(join(dir, `${scope}.token`), 'utf8').trim();
     const admin = await client(url, token('admin'), 'bench-admin');
     return {
-      conn: { url, token: token('agent') },
+      conn: { url, token: token('agent'), prefetch: opts.prefetch ?? 1 },
       async createQueue(name, q) {
         await admin.call('PubSub.CreateSubscription', { name, topic: name, ackDeadlineSeconds: Math.ceil(q.leaseMs / 1000) });
       },
@@ -60,7 +63,7 @@ export const ourci: Peer = {
   async connect(conn: Conn): Promise<PeerClient> {
     const c = await client(String(conn.url), String(conn.token), 'bench-consumer');
     return {
-      consumer: async (queue) => consumerOn(c, queue),
+      consumer: async (queue) => consumerOn(c, queue, Number(conn.prefetch ?? 1)),
       async close() {
         c.close();
       },
@@ -68,37 +71,20 @@ export const ourci: Peer = {
   },
 };
 
-function consumerOn(c: MasterClient, queue: string): PeerConsumer {
-  let closed = false;
-  let pendingAck: string[] | undefined;
-  const loop = async (handler: Handler, first: () => void): Promise<void> => {
-    while (!closed) {
-      const pull = c.call('PubSub.Pull', {
-        subscription: queue,
-        maxMessages: 1,
-        waitSeconds: WAIT_SECONDS,
-        ...(pendingAck ? { ackIds: pendingAck } : {}),
-      });
-      first();
-      pendingAck = undefined;
-      const { receivedMessages } = await pull;
-      for (const m of receivedMessages) {
-        if (handler(m.message.data as Payload) === 'hold') return;
-        pendingAck = [m.ackId];
-      }
-    }
-  };
+function consumerOn(c: MasterClient, queue: string, prefetch: number): PeerConsumer {
+  let sub: Subscriber | null = null;
   return {
     start(handler) {
-      return new Promise((resolve) => {
-        loop(handler, resolve).catch((err) => {
-          if (!closed) process.stderr.write(`ourci consumer: ${String(err)}\n`);
-        });
+      // Holding: a handler that never finishes keeps its message leased and never acked.
+      sub = new Subscriber(c, queue, (m) => (handler(m.message.data as Payload) === 'hold' ? new Promise(() => undefined) : 'ack'), {
+        prefetch,
+        waitSeconds: WAIT_SECONDS,
       });
+      sub.start();
+      return Promise.resolve();
     },
     async close() {
-      closed = true;
-      if (pendingAck) await c.call('PubSub.Acknowledge', { subscription: queue, ackIds: pendingAck }).catch(() => undefined);
+      await sub?.close();
     },
   };
 }

@@ -171,6 +171,7 @@ export const TaskNext = defineMethod({
       .optional(),
   }),
   scopes: ['agent'],
+  delivers: true,
 });
 
 export const TaskGet = defineMethod({

@@ -161,6 +161,7 @@ export const Pull = defineMethod({
     lostAckIds: z.array(z.string()).optional(),
   }),
   scopes: ['agent'],
+  delivers: true,
 });
 
 export const Acknowledge = defineMethod({

@@ -12,6 +12,8 @@ export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType
   readonly result: R;
   /** Any one of these scopes suffices; `admin` always does. */
   readonly scopes: readonly Scope[];
+  /** Its replies hand out work (a lease): transports write them before other replies. */
+  readonly delivers?: boolean;
 }
 
 export function defineMethod<const N extends string, P extends z.ZodType, R extends z.ZodType>(

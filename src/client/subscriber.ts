@@ -1,0 +1,164 @@
+// A pull subscriber on the typed client: one handler call at a time, acknowledgements carried
+// by the next Pull (one round trip per message), and an optional prefetch, the flow control
+// NATS's `consume({ max_messages })` and Google's `flowControl.maxMessages` give: with
+// `prefetch: 1` the next message is already leased and on its way while the handler runs, so
+// the master and the consumer work at the same time instead of taking turns. Agents keep
+// prefetch at 0: a task leased to a busy agent waits for nothing but that agent.
+import type { ReceivedMessage } from '../shared/pubsub/methods';
+import type { MasterClient } from './master-client';
+
+export type { ReceivedMessage };
+
+/** What the handler decides: acknowledge (default), or nack for an immediate redelivery. */
+export type Verdict = 'ack' | 'nack' | void;
+
+export interface SubscriberOptions {
+  /** Messages leased and waiting in this process besides the one in the handler (default 0). */
+  prefetch?: number;
+  /** Long-poll wait of each Pull in seconds (default 20). */
+  waitSeconds?: number;
+  /** Called when a Pull fails; the subscriber retries after `retryMs` (default: stderr). */
+  onError?: (err: unknown) => void;
+  retryMs?: number;
+}
+
+export class Subscriber {
+  private readonly prefetch: number;
+  private readonly waitSeconds: number;
+  private readonly buffer: ReceivedMessage[] = [];
+  private acks: string[] = [];
+  private nacks: string[] = [];
+  private pulls = 0;
+  private busy = false;
+  private running = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly client: MasterClient,
+    private readonly subscription: string,
+    private readonly handler: (m: ReceivedMessage) => Verdict | Promise<Verdict>,
+    private readonly opts: SubscriberOptions = {},
+  ) {
+    this.prefetch = Math.max(0, Math.floor(opts.prefetch ?? 0));
+    this.waitSeconds = opts.waitSeconds ?? 20;
+  }
+
+  /** Starts pulling; the first Pull is sent before this returns. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.fill();
+  }
+
+  /**
+   * Stops pulling, acknowledges what the handler finished and gives back (nacks) what was
+   * prefetched but never handled; a handler still running reports its own verdict when it
+   * ends. Pulls still waiting at the master end with their wait.
+   */
+  async close(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const unhandled = this.buffer.splice(0).map((m) => m.ackId);
+    const calls: Array<Promise<unknown>> = [];
+    if (this.acks.length) calls.push(this.client.call('PubSub.Acknowledge', { subscription: this.subscription, ackIds: this.take('acks') }));
+    const nacks = [...this.take('nacks'), ...unhandled];
+    if (nacks.length) calls.push(this.client.call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: nacks, ackDeadlineSeconds: 0 }));
+    await Promise.allSettled(calls);
+  }
+
+  /** Keeps 1 + prefetch messages leased: in the handler, buffered, or asked for. */
+  private fill(): void {
+    while (this.running && !this.retryTimer && this.pulls + this.buffer.length + (this.busy ? 1 : 0) < 1 + this.prefetch) {
+      this.pull();
+    }
+  }
+
+  private take(which: 'acks' | 'nacks'): string[] {
+    const ids = this[which];
+    this[which] = [];
+    return ids;
+  }
+
+  private pull(): void {
+    this.pulls++;
+    const ackIds = this.take('acks');
+    if (this.nacks.length) {
+      // Rare (a handler said nack): its own call, so Pull's params stay the hot path's shape.
+      void this.client
+        .call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: this.take('nacks'), ackDeadlineSeconds: 0 })
+        .catch((err: unknown) => this.report(err));
+    }
+    this.client
+      .call('PubSub.Pull', {
+        subscription: this.subscription,
+        maxMessages: 1,
+        waitSeconds: this.waitSeconds,
+        ...(ackIds.length ? { ackIds } : {}),
+      })
+      .then(
+        ({ receivedMessages }) => {
+          this.pulls--;
+          this.buffer.push(...receivedMessages);
+          this.pump();
+          this.fill();
+        },
+        (err: unknown) => {
+          this.pulls--;
+          // The acks did not reach the master for sure; carry them on the next Pull (an
+          // acknowledgement of an already acknowledged message is answered without error).
+          this.acks.unshift(...ackIds);
+          this.report(err);
+          if (this.running && !this.retryTimer) {
+            this.retryTimer = setTimeout(() => {
+              this.retryTimer = null;
+              this.fill();
+            }, this.opts.retryMs ?? 1000);
+          }
+        },
+      );
+  }
+
+  private report(err: unknown): void {
+    if (!this.running) return;
+    if (this.opts.onError) this.opts.onError(err);
+    else process.stderr.write(`subscriber ${this.subscription}: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+
+  /** Runs the handler on the next buffered message, unless it is busy. */
+  private pump(): void {
+    if (this.busy || !this.running) return;
+    const m = this.buffer.shift();
+    if (!m) return;
+    this.busy = true;
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = this.handler(m);
+    } catch {
+      verdict = 'nack';
+    }
+    if (verdict instanceof Promise) {
+      verdict.then(
+        (v) => this.done(m, v),
+        () => this.done(m, 'nack'),
+      );
+    } else {
+      this.done(m, verdict);
+    }
+  }
+
+  private done(m: ReceivedMessage, verdict: Verdict): void {
+    this.busy = false;
+    if (!this.running) {
+      // Closed while the handler ran: no Pull will carry the verdict, so it goes on its own.
+      const call =
+        verdict === 'nack'
+          ? this.client.call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: [m.ackId], ackDeadlineSeconds: 0 })
+          : this.client.call('PubSub.Acknowledge', { subscription: this.subscription, ackIds: [m.ackId] });
+      call.catch(() => undefined); // the lease runs out and the message comes back
+      return;
+    }
+    (verdict === 'nack' ? this.nacks : this.acks).push(m.ackId);
+    this.pump();
+    this.fill();
+  }
+}
