@@ -116,9 +116,7 @@ export async function createMaster(config: MasterConfig): Promise<Master> {
     }
   });
   hooks.add({
-    onDelivered: (ev, ms) => {
-      if (ms >= 0) metrics.dispatchLatency.observe({ subscription: ev.subscription }, ms / 1000);
-    },
+    onDelivered: (subscription, ms) => metrics.observeDispatch(subscription, ms / 1000),
     onLeaseExpired: (ev) => metrics.redeliveries.inc({ subscription: ev.subscription }),
     onDrop: (ev) => metrics.dropped.inc({ subscription: ev.subscription, reason: ev.reason }),
   });

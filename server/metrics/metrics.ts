@@ -12,6 +12,8 @@ export class Metrics {
 
   readonly tasksEnded: Counter;
   readonly taskDuration: Histogram;
+  /** Histogram children per subscription: a first delivery costs no label hashing. */
+  private readonly dispatchBySub = new Map<string, { observe(v: number): void }>();
 
   constructor(
     pubsub: () => PubSubService,
@@ -103,5 +105,12 @@ export class Metrics {
       labelNames: ['subscription', 'reason'],
       registers: reg,
     });
+  }
+
+  /** Dispatch latency of a first delivery (the Pub/Sub hot path: one call per message). */
+  observeDispatch(subscription: string, seconds: number): void {
+    let child = this.dispatchBySub.get(subscription);
+    if (!child) this.dispatchBySub.set(subscription, (child = this.dispatchLatency.labels({ subscription })));
+    child.observe(seconds);
   }
 }

@@ -25,7 +25,7 @@ export class HookHub implements PubSubHooks {
     return false;
   }
 
-  onDelivered(ev: LeaseEvent, sincePublishMs: number): void {
-    for (const h of this.list) h.onDelivered?.(ev, sincePublishMs);
+  onDelivered(subscription: string, sincePublishMs: number): void {
+    for (const h of this.list) h.onDelivered?.(subscription, sincePublishMs);
   }
 }

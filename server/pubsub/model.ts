@@ -112,6 +112,6 @@ export interface PubSubHooks {
   onNack?(ev: LeaseEvent): void;
   /** Asked on every lease extension; true tells the holder its work was cancelled. */
   isCancelled?(ev: LeaseEvent): boolean;
-  /** A delivery was made; `sincePublishMs` is the dispatch latency on a first delivery. */
-  onDelivered?(ev: LeaseEvent, sincePublishMs: number): void;
+  /** A first delivery was made `sincePublishMs` after its publish (dispatch latency). */
+  onDelivered?(subscription: string, sincePublishMs: number): void;
 }

@@ -386,7 +386,7 @@ export class PubSubService {
     this.byAckId.set(d.ackId, d);
     this.persistDelivery(d);
     this.scheduleLease(d);
-    this.hooks.onDelivered?.(this.leaseEvent(d), d.attempts === 1 ? now - d.msg.publishTime : -1);
+    if (d.attempts === 1) this.hooks.onDelivered?.(d.sub.name, now - d.msg.publishTime);
   }
 
   private ackDelivery(d: Delivery): void {
