@@ -4,6 +4,7 @@
 // `prefetch: 1` the next message is already leased and on its way while the handler runs, so
 // the master and the consumer work at the same time instead of taking turns. Agents keep
 // prefetch at 0: a task leased to a busy agent waits for nothing but that agent.
+import { isRetryableCode, OurciError } from '../shared/errors';
 import type { ReceivedMessage } from '../shared/pubsub/methods';
 import type { MasterClient } from './master-client';
 
@@ -17,8 +18,12 @@ export interface SubscriberOptions {
   prefetch?: number;
   /** Long-poll wait of each Pull in seconds (default 20). */
   waitSeconds?: number;
-  /** Called when a Pull fails; the subscriber retries after `retryMs` (default: stderr). */
-  onError?: (err: unknown) => void;
+  /**
+   * Called when a Pull fails (default: a line on stderr). A retryable failure (the master is
+   * restarting, a timeout) is retried after `retryMs`; any other (no such subscription, a
+   * refused token) stops the subscriber, since retrying cannot fix it.
+   */
+  onError?: (err: unknown, stopped: boolean) => void;
   retryMs?: number;
 }
 
@@ -86,7 +91,7 @@ export class Subscriber {
       // Rare (a handler said nack): its own call, so Pull's params stay the hot path's shape.
       void this.client
         .call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: this.take('nacks'), ackDeadlineSeconds: 0 })
-        .catch((err: unknown) => this.report(err));
+        .catch((err: unknown) => this.report(err, false));
     }
     this.client
       .call('PubSub.Pull', {
@@ -107,7 +112,9 @@ export class Subscriber {
           // The acks did not reach the master for sure; carry them on the next Pull (an
           // acknowledgement of an already acknowledged message is answered without error).
           this.acks.unshift(...ackIds);
-          this.report(err);
+          const fatal = !(err instanceof OurciError && isRetryableCode(err.code));
+          this.report(err, fatal);
+          if (fatal) this.running = false;
           if (this.running && !this.retryTimer) {
             this.retryTimer = setTimeout(() => {
               this.retryTimer = null;
@@ -118,10 +125,16 @@ export class Subscriber {
       );
   }
 
-  private report(err: unknown): void {
+  private report(err: unknown, stopping: boolean): void {
     if (!this.running) return;
-    if (this.opts.onError) this.opts.onError(err);
-    else process.stderr.write(`subscriber ${this.subscription}: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (this.opts.onError) return this.opts.onError(err, stopping);
+    const why = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`subscriber ${this.subscription}: ${why}${stopping ? ' (stopped)' : ''}\n`);
+  }
+
+  /** False once closed, or stopped by a failure a retry cannot fix. */
+  get active(): boolean {
+    return this.running;
   }
 
   /** Runs the handler on the next buffered message, unless it is busy. */

@@ -2,7 +2,8 @@
 // Pull, prefetch as flow control (never more leased than 1 + prefetch), nack and close.
 import { describe, expect, it } from 'vitest';
 import { Subscriber, type ReceivedMessage } from '../../src/client/subscriber';
-import { clientOf, startMaster, waitFor } from '../helpers/master';
+import { connectMaster } from '../../src/client/master-client';
+import { clientOf, startMaster, tempDir, waitFor } from '../helpers/master';
 
 async function setup(messages: number) {
   const m = await startMaster();
@@ -103,5 +104,52 @@ describe('Subscriber', () => {
     await waitFor(() => sub().backlog === 1 && sub().inFlight === 1, 5000, 'the prefetched message given back');
     (hold as (() => void) | null)?.();
     await waitFor(() => sub().backlog === 1 && sub().inFlight === 0, 5000, 'the handled message acknowledged after close');
+  });
+
+  it('stops, and says so, when the master refuses the pull for good (a retry cannot fix that)', async () => {
+    const { agent } = await setup(0);
+    const errors: Array<{ code: unknown; stopped: boolean }> = [];
+    const s = new Subscriber(agent, 'not a valid name!', () => undefined, {
+      onError: (err, stopped) => errors.push({ code: (err as { code?: unknown }).code, stopped }),
+      retryMs: 20,
+    });
+    s.start();
+    await waitFor(() => errors.length > 0, 5000, 'the error');
+    expect(errors[0]).toEqual({ code: -32602, stopped: true }); // invalid params
+    expect(s.active).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(errors).toHaveLength(1); // no retry loop
+  });
+
+  it('rides out a master restart: keeps pulling after it, nothing handled twice', async () => {
+    const dataDir = tempDir();
+    let m = await startMaster({ dataDir });
+    const port = m.port;
+    const admin = connectMaster(m.url, m.tokens.admin, { minBackoffMs: 20, maxBackoffMs: 200 });
+    const agent = connectMaster(m.url, m.tokens.agent, { minBackoffMs: 20, maxBackoffMs: 200 });
+    try {
+      await Promise.all([admin.ready(), agent.ready()]);
+      await admin.call('PubSub.CreateSubscription', { name: 'work', topic: 'work' });
+      const seen: number[] = [];
+      const s = new Subscriber(agent, 'work', (msg) => void seen.push((msg.message.data as { i: number }).i), {
+        prefetch: 1,
+        retryMs: 20,
+        onError: () => undefined,
+      });
+      s.start();
+      await admin.call('PubSub.Publish', { topic: 'work', messages: [{ data: { i: 0 } }] });
+      await waitFor(() => seen.length === 1, 5000, 'the first message');
+      await m.close();
+      m = await startMaster({ dataDir, port });
+      const messages = [{ data: { i: 1 } }, { data: { i: 2 } }];
+      await admin.call('PubSub.Publish', { topic: 'work', messages }, { retry: true, timeoutMs: 30_000 });
+      await waitFor(() => seen.length === 3, 15_000, 'the messages published after the restart');
+      expect(s.active).toBe(true);
+      await s.close();
+      expect(seen).toEqual([0, 1, 2]);
+    } finally {
+      admin.close();
+      agent.close();
+    }
   });
 });
