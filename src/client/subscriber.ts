@@ -20,8 +20,9 @@ export interface SubscriberOptions {
   waitSeconds?: number;
   /**
    * Called when a Pull fails (default: a line on stderr). A retryable failure (the master is
-   * restarting, a timeout) is retried after `retryMs`; any other (no such subscription, a
-   * refused token) stops the subscriber, since retrying cannot fix it.
+   * restarting, a timeout) is retried after `retryMs`; any other (a subscription name the
+   * master refuses, a token without the agent scope) stops the subscriber, since retrying
+   * cannot fix it.
    */
   onError?: (err: unknown, stopped: boolean) => void;
   retryMs?: number;
@@ -58,7 +59,8 @@ export class Subscriber {
   /**
    * Stops pulling, acknowledges what the handler finished and gives back (nacks) what was
    * prefetched but never handled; a handler still running reports its own verdict when it
-   * ends. Pulls still waiting at the master end with their wait.
+   * ends. A Pull still waiting at the master that brings a message after this gives it back
+   * at once.
    */
   async close(): Promise<void> {
     this.running = false;
@@ -103,6 +105,7 @@ export class Subscriber {
       .then(
         ({ receivedMessages }) => {
           this.pulls--;
+          if (!this.running) return this.giveBack(receivedMessages);
           this.buffer.push(...receivedMessages);
           this.pump();
           this.fill();
@@ -123,6 +126,15 @@ export class Subscriber {
           }
         },
       );
+  }
+
+  /** Messages that arrived after close: nacked, so they go to another consumer at once. */
+  private giveBack(ms: ReceivedMessage[]): void {
+    if (ms.length === 0) return;
+    const ackIds = ms.map((m) => m.ackId);
+    this.client
+      .call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds, ackDeadlineSeconds: 0 })
+      .catch(() => undefined); // their leases run out instead
   }
 
   private report(err: unknown, stopping: boolean): void {

@@ -152,4 +152,15 @@ describe('Subscriber', () => {
       agent.close();
     }
   });
+
+  it('a message that a waiting pull brings after close goes back to the queue at once', async () => {
+    const { admin, agent, sub } = await setup(0);
+    const s = new Subscriber(agent, 'work', () => undefined, { prefetch: 1 });
+    s.start();
+    await waitFor(() => sub().waitingPullers === 2, 5000, 'both pulls waiting at the master');
+    await s.close();
+    await admin.call('PubSub.Publish', { topic: 'work', messages: [{ data: { late: true } }] });
+    // Leased to a closed subscriber's pull, then given back: ready again, long before its deadline.
+    await waitFor(() => sub().backlog === 1 && sub().inFlight === 0, 5000, 'the late message back in the backlog');
+  });
 });
