@@ -66,11 +66,7 @@ export class Subscriber {
     this.running = false;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const unhandled = this.buffer.splice(0).map((m) => m.ackId);
-    const calls: Array<Promise<unknown>> = [];
-    if (this.acks.length) calls.push(this.client.call('PubSub.Acknowledge', { subscription: this.subscription, ackIds: this.take('acks') }));
-    const nacks = [...this.take('nacks'), ...unhandled];
-    if (nacks.length) calls.push(this.client.call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: nacks, ackDeadlineSeconds: 0 }));
-    await Promise.allSettled(calls);
+    await Promise.allSettled([this.ack(this.take('acks')), this.nack([...this.take('nacks'), ...unhandled])]);
   }
 
   /** Keeps 1 + prefetch messages leased: in the handler, buffered, or asked for. */
@@ -89,12 +85,8 @@ export class Subscriber {
   private pull(): void {
     this.pulls++;
     const ackIds = this.take('acks');
-    if (this.nacks.length) {
-      // Rare (a handler said nack): its own call, so Pull's params stay the hot path's shape.
-      void this.client
-        .call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: this.take('nacks'), ackDeadlineSeconds: 0 })
-        .catch((err: unknown) => this.report(err, false));
-    }
+    // Rare (a handler said nack): its own call, so Pull's params stay the hot path's shape.
+    if (this.nacks.length) this.nack(this.take('nacks')).catch((err: unknown) => this.report(err, false));
     this.client
       .call('PubSub.Pull', {
         subscription: this.subscription,
@@ -130,11 +122,18 @@ export class Subscriber {
 
   /** Messages that arrived after close: nacked, so they go to another consumer at once. */
   private giveBack(ms: ReceivedMessage[]): void {
-    if (ms.length === 0) return;
-    const ackIds = ms.map((m) => m.ackId);
-    this.client
-      .call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds, ackDeadlineSeconds: 0 })
-      .catch(() => undefined); // their leases run out instead
+    this.nack(ms.map((m) => m.ackId)).catch(() => undefined); // their leases run out instead
+  }
+
+  private ack(ackIds: string[]): Promise<unknown> {
+    if (ackIds.length === 0) return Promise.resolve();
+    return this.client.call('PubSub.Acknowledge', { subscription: this.subscription, ackIds });
+  }
+
+  /** Gives messages back for immediate redelivery (ModifyAckDeadline 0). */
+  private nack(ackIds: string[]): Promise<unknown> {
+    if (ackIds.length === 0) return Promise.resolve();
+    return this.client.call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds, ackDeadlineSeconds: 0 });
   }
 
   private report(err: unknown, stopping: boolean): void {
@@ -174,12 +173,9 @@ export class Subscriber {
   private done(m: ReceivedMessage, verdict: Verdict): void {
     this.busy = false;
     if (!this.running) {
-      // Closed while the handler ran: no Pull will carry the verdict, so it goes on its own.
-      const call =
-        verdict === 'nack'
-          ? this.client.call('PubSub.ModifyAckDeadline', { subscription: this.subscription, ackIds: [m.ackId], ackDeadlineSeconds: 0 })
-          : this.client.call('PubSub.Acknowledge', { subscription: this.subscription, ackIds: [m.ackId] });
-      call.catch(() => undefined); // the lease runs out and the message comes back
+      // Closed while the handler ran: no Pull will carry the verdict, so it goes on its own
+      // (if that fails, the lease runs out and the message comes back).
+      (verdict === 'nack' ? this.nack([m.ackId]) : this.ack([m.ackId])).catch(() => undefined);
       return;
     }
     (verdict === 'nack' ? this.nacks : this.acks).push(m.ackId);
