@@ -101,6 +101,36 @@ describe('RpcClient', () => {
     c.close();
   });
 
+  it('fails each call at its own deadline, whatever order the timeouts come in, and only calls still pending', async () => {
+    vi.useFakeTimers();
+    const t = fakeTransport();
+    const c = new RpcClient({ connect: t.connect, callTimeoutMs: 1000 });
+    t.last().events.open();
+    const outcome: Record<string, string> = {};
+    const track = (name: string, p: Promise<unknown>): void =>
+      void p.then(
+        () => (outcome[name] = `ok@${Date.now() - start}`),
+        (e: OurciError) => (outcome[name] = `${e.code}@${Date.now() - start}`),
+      );
+    const start = Date.now();
+    track('long', c.call('A', {})); // 1000 ms: arms the shared timer
+    track('short', c.call('B', {}, { timeoutMs: 100 })); // earlier: re-arms it
+    track('answered', c.call('C', {}, { timeoutMs: 50 }));
+    t.reply({ result: 1 }); // answers C in time
+    track('middle', c.call('D', {}, { timeoutMs: 300 }));
+    await vi.advanceTimersByTimeAsync(99);
+    expect(outcome).toEqual({ answered: 'ok@0' });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome.short).toBe('504@100');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(outcome.middle).toBe('504@300');
+    expect(outcome.long).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(700);
+    expect(outcome).toEqual({ answered: 'ok@0', short: '504@100', middle: '504@300', long: '504@1000' });
+    expect(vi.getTimerCount()).toBe(0); // nothing pending: no timer left behind
+    c.close();
+  });
+
   it('delivers server notifications to listeners until they unsubscribe; ignores frames it cannot use', () => {
     const t = fakeTransport();
     const c = new RpcClient({ connect: t.connect });
