@@ -1,6 +1,7 @@
 // In-memory state of the Pub/Sub service. Memory is the source of truth for decisions;
 // the queue store is its durable mirror, reloaded at start.
 import { Deque } from './deque';
+import type { HeapEntry } from './min-heap';
 import { DeliveryState } from './queue-store';
 
 export interface TopicState {
@@ -30,6 +31,11 @@ export interface Delivery {
   ackId: string | null;
   deadline: number;
   deadAt: number;
+  /**
+   * The current lease's heap entry, detached when the lease ends or moves: the stale entries
+   * (up to ~1,000 between sweeps) then hold no acknowledged message or payload.
+   */
+  leaseEntry: HeapEntry<Delivery> | null;
 }
 
 export interface Waiter {

@@ -73,6 +73,7 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
       ackId: r.ackId,
       deadline: r.deadline ?? 0,
       deadAt: r.deadAt ?? 0,
+      leaseEntry: null,
     };
     msg.refs++;
     sub.deliveries.set(msg.id, d);
@@ -82,7 +83,8 @@ export function rebuildState(snap: QueueSnapshot): RebuiltState {
     } else if (r.state === DeliveryState.Leased && r.ackId) {
       sub.leasedCount++;
       st.byAckId.set(r.ackId, d);
-      st.leases.push({ at: d.deadline, item: d, stamp: d.seq });
+      d.leaseEntry = { at: d.deadline, item: d, stamp: d.seq };
+      st.leases.push(d.leaseEntry);
     } else if (r.state === DeliveryState.Dead) {
       sub.deadCount++;
     }

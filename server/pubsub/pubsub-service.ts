@@ -47,6 +47,8 @@ const RECENT_ACKS = 100_000;
 const isCurrentLease = (e: HeapEntry<Delivery>): boolean =>
   e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
 const SWEEP_INTERVAL_MS = 30_000;
+/** What a detached lease-heap entry points at: never current, holds no message. */
+const ENDED_LEASE = { state: -1, seq: -1, deadline: -1 } as unknown as Delivery;
 const MSG_ID_BLOCK = 10_000;
 
 export class PubSubService {
@@ -131,6 +133,7 @@ export class PubSubService {
     if (!sub) return false;
     for (const d of sub.deliveries.values()) {
       if (d.ackId) this.byAckId.delete(d.ackId);
+      this.detachLeaseEntry(d);
       d.state = -1;
       this.unref(d.msg);
     }
@@ -189,7 +192,17 @@ export class PubSubService {
         expireTime: msg.expireTime,
       });
       for (const sub of topic.subs) {
-        const d: Delivery = { sub, msg, state: DeliveryState.Ready, attempts: 0, seq: 0, ackId: null, deadline: 0, deadAt: 0 };
+        const d: Delivery = {
+          sub,
+          msg,
+          state: DeliveryState.Ready,
+          attempts: 0,
+          seq: 0,
+          ackId: null,
+          deadline: 0,
+          deadAt: 0,
+          leaseEntry: null,
+        };
         msg.refs++;
         sub.deliveries.set(msg.id, d);
         sub.ready.push(d);
@@ -422,6 +435,13 @@ export class PubSubService {
   private forgetLease(d: Delivery): void {
     if (d.state === DeliveryState.Leased) d.sub.leasedCount--;
     if (d.ackId) this.byAckId.delete(d.ackId);
+    this.detachLeaseEntry(d);
+  }
+
+  /** The entry stays in the heap (no removal from the middle) but points at nothing live. */
+  private detachLeaseEntry(d: Delivery): void {
+    if (d.leaseEntry) d.leaseEntry.item = ENDED_LEASE;
+    d.leaseEntry = null;
   }
 
   private drop(d: Delivery, reason: DropReason): void {
@@ -475,9 +495,12 @@ export class PubSubService {
 
   private scheduleLease(d: Delivery): void {
     // Most entries go stale (acked) long before their deadline: drop them in bulk once they
-    // outnumber the live leases (byAckId holds exactly those), so acked messages are not kept.
+    // outnumber the live leases (byAckId holds exactly those), so the heap does not grow with
+    // every lease ever taken. Stale entries are detached already and hold no message.
     if (this.leases.size > 2 * this.byAckId.size + 1024) this.leases.retain(isCurrentLease);
-    this.leases.push({ at: d.deadline, item: d, stamp: d.seq });
+    this.detachLeaseEntry(d); // an extension supersedes the previous entry
+    d.leaseEntry = { at: d.deadline, item: d, stamp: d.seq };
+    this.leases.push(d.leaseEntry);
   }
 
   private scheduleExpiry(msg: MessageState): void {
