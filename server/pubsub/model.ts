@@ -35,7 +35,7 @@ export interface Delivery {
    * The current lease's heap entry, detached when the lease ends or moves: the stale entries
    * (up to ~1,000 between sweeps) then hold no acknowledged message or payload.
    */
-  leaseEntry: HeapEntry<Delivery> | null;
+  leaseEntry: HeapEntry<Delivery | null> | null;
 }
 
 export interface Waiter {

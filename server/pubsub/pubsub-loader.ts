@@ -8,7 +8,7 @@ export interface RebuiltState {
   topics: Map<string, TopicState>;
   subs: Map<string, SubState>;
   byAckId: Map<string, Delivery>;
-  leases: Array<HeapEntry<Delivery>>;
+  leases: Array<HeapEntry<Delivery | null>>;
   /** Every message read; those with no delivery left (refs 0) can go. */
   messages: MessageState[];
   nextTopicId: number;

@@ -44,11 +44,9 @@ export interface PullInput {
 const RECENT_ACKS = 100_000;
 
 /** A lease heap entry that still describes its delivery's current lease. */
-const isCurrentLease = (e: HeapEntry<Delivery>): boolean =>
-  e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
+const isCurrentLease = (e: HeapEntry<Delivery | null>): e is HeapEntry<Delivery> =>
+  e.item !== null && e.item.state === DeliveryState.Leased && e.item.seq === e.stamp && e.item.deadline === e.at;
 const SWEEP_INTERVAL_MS = 30_000;
-/** What a detached lease-heap entry points at: never current, holds no message. */
-const ENDED_LEASE = { state: -1, seq: -1, deadline: -1 } as unknown as Delivery;
 const MSG_ID_BLOCK = 10_000;
 
 export class PubSubService {
@@ -57,7 +55,7 @@ export class PubSubService {
   /** Acked ackIds, so a repeated ack of the same delivery is idempotent rather than "lost". */
   private recentAcks = new RecentAcks(RECENT_ACKS);
   /** Lease deadlines: a lease that runs out is released (redelivered or dead-lettered). */
-  private leases = new DeadlineQueue<Delivery>((e) => {
+  private leases = new DeadlineQueue<Delivery | null>((e) => {
     if (isCurrentLease(e)) this.release(e.item, true);
   }, () => this.now());
   /** Message expire times: a message still waiting in a backlog then is dropped. */
@@ -440,7 +438,7 @@ export class PubSubService {
 
   /** The entry stays in the heap (no removal from the middle) but points at nothing live. */
   private detachLeaseEntry(d: Delivery): void {
-    if (d.leaseEntry) d.leaseEntry.item = ENDED_LEASE;
+    if (d.leaseEntry) d.leaseEntry.item = null;
     d.leaseEntry = null;
   }
 

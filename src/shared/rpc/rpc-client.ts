@@ -121,8 +121,7 @@ export class RpcClient<M extends MethodMap = MethodMap> {
   close(): void {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.failPending(new UnavailableError('client closed'));
-    this.unwatchDeadlines();
+    this.failPending(new UnavailableError('client closed')); // the last one out clears the timer
     const s = this.socket;
     this.socket = null;
     this.setState('closed', 'client closed');
